@@ -1,0 +1,1 @@
+"""Analysis of survey answers (clustering of free text, cross-tabs); no Flask."""

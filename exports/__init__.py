@@ -1,0 +1,1 @@
+"""Writers of tables and figures to files; no Flask, usable from a notebook."""

@@ -1,0 +1,105 @@
+"""surveyapp: field evaluation surveys online and analyse their answers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import db
+from .questionnaire import Questionnaire, load_questionnaires, translate
+
+DEFAULT_QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
+csrf = CSRFProtect()
+
+
+def _secret_key(instance_path: str) -> str:
+    """Read the instance's secret key, generating it once on first use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None, overrides: dict | None = None) -> Flask:
+    """Create the surveyapp Flask application.
+
+    Without ``test_config`` the settings come from ``instance/config.py`` and ``SURVEYAPP_*``
+    environment variables; ``overrides`` (the command line's) apply last.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        DATABASE=os.path.join(app.instance_path, "surveyapp.db"),
+        QUESTIONNAIRES=str(DEFAULT_QUESTIONNAIRES),
+        BASE_URL="http://127.0.0.1:5000",
+        MAX_CONTENT_LENGTH=256 * 1024,
+        MAX_FORM_PARTS=500,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=24 * 3600,
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("SURVEYAPP")
+        if os.environ.get("SURVEYAPP_DB"):
+            app.config["DATABASE"] = os.environ["SURVEYAPP_DB"]
+    else:
+        app.config.from_mapping(test_config)
+    app.config.from_mapping(overrides or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+
+    questionnaires = load_questionnaires(app.config["QUESTIONNAIRES"])
+    app.extensions["questionnaires"] = questionnaires
+    Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
+    store = db.connect(app.config["DATABASE"])
+    try:
+        db.migrate(store)
+        for questionnaire in questionnaires.values():
+            db.sync_questionnaire(store, questionnaire)
+    finally:
+        store.close()
+
+    app.teardown_appcontext(db.close_db)
+    app.add_template_filter(translate, "t")
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    csrf.init_app(app)
+    from . import respond
+
+    app.register_blueprint(respond.bp)
+    app.add_url_rule("/", "index", respond.index)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        """Show an HTTP error as a plain page."""
+        return render_template("error.html", error=error), error.code
+
+    @app.after_request
+    def security_headers(response):
+        """Add the headers every page carries."""
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            " frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        return response
+
+    return app
+
+
+def questionnaires_of(app: Flask) -> dict[str, Questionnaire]:
+    """Return the questionnaires an app serves, keyed by survey id."""
+    return app.extensions["questionnaires"]

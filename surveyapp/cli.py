@@ -1,0 +1,311 @@
+"""The `surveyapp` command: set up the database, field surveys, export and import answers."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import pandas as pd
+from werkzeug.security import generate_password_hash
+
+from exports.csv import write_csv
+
+from . import create_app
+from .db import get_db, now
+from .invitations import create_invitations, new_tokens, response_rates
+from .questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
+
+
+class Context:
+    """The app a command works on, created on first use from the group's options."""
+
+    def __init__(self, db_path: str | None, questionnaires: str | None):
+        self.db_path = db_path
+        self.questionnaires = questionnaires
+        self._app = None
+
+    @property
+    def app(self):
+        if self._app is None:
+            config = {}
+            if self.db_path:
+                config["DATABASE"] = str(Path(self.db_path).resolve())
+            if self.questionnaires:
+                config["QUESTIONNAIRES"] = self.questionnaires
+            try:
+                self._app = create_app(None, overrides=config)
+            except QuestionnaireError as error:
+                raise click.ClickException(str(error)) from None
+        return self._app
+
+    def questionnaire(self, survey: str) -> Questionnaire:
+        surveys = self.app.extensions["questionnaires"]
+        if survey not in surveys:
+            known = ", ".join(sorted(surveys))
+            raise click.BadParameter(
+                f"no survey '{survey}' (surveys: {known})", param_hint="SURVEY"
+            )
+        return surveys[survey]
+
+
+def with_app(command):
+    """Run a command inside the application context of the group's database."""
+
+    @click.pass_obj
+    @functools.wraps(command)
+    def wrapper(context: Context, *args, **kwargs):
+        with context.app.app_context():
+            return command(context, *args, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    envvar="SURVEYAPP_DB",
+    type=click.Path(dir_okay=False),
+    help="SQLite database file [env SURVEYAPP_DB; default: instance/surveyapp.db].",
+)
+@click.option(
+    "--questionnaires",
+    envvar="SURVEYAPP_QUESTIONNAIRES",
+    type=click.Path(file_okay=False),
+    help="Folder of questionnaire YAML files [env SURVEYAPP_QUESTIONNAIRES].",
+)
+@click.version_option(package_name="surveyapp")
+@click.pass_context
+def main(ctx, db_path, questionnaires):
+    """Field evaluation surveys online, export and import their answers."""
+    ctx.obj = Context(db_path, questionnaires)
+
+
+@main.command("init-db")
+@with_app
+def init_db(context: Context):
+    """Create or upgrade the database and make the first evaluator account.
+
+    Applies pending migrations and adds the columns of new questions; answers already
+    collected are kept. When no evaluator exists, creates one named admin with a random
+    password, printed once.
+    """
+    db = get_db()
+    for survey in context.app.extensions["questionnaires"].values():
+        count = db[f"responses_{survey.id}"].count
+        click.echo(f"survey {survey.id}: version {survey.version}, {count} responses")
+    if not db["evaluators"].count:
+        password = secrets.token_urlsafe(12)
+        db["evaluators"].insert(
+            {
+                "name": "admin",
+                "password_hash": generate_password_hash(password),
+                "created_at": now(),
+            }
+        )
+        click.echo("Created evaluator account 'admin' with the password (shown only once):")
+        click.echo(f"    {password}")
+    click.echo(f"database: {context.app.config['DATABASE']}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.pass_obj
+def serve(context: Context, host, port, threads):
+    """Serve the questionnaires with the production server (waitress)."""
+    import waitress
+
+    app = context.app
+    click.echo(f"Serving {', '.join(app.extensions['questionnaires'])} on http://{host}:{port}")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="surveyapp")
+
+
+def _attributes(values: tuple[str, ...]) -> dict:
+    attributes = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"'{value}' is not KEY=VALUE", param_hint="--attr")
+        attributes[key.strip()] = text.strip()
+    return attributes
+
+
+@main.command()
+@click.argument("survey")
+@click.option("--count", required=True, type=click.IntRange(1, 100_000), help="Links to make.")
+@click.option(
+    "--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Recorded on each link (repeat)."
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV file [stdout]."
+)
+@click.option("--base-url", help="Start of the links [config BASE_URL, http://127.0.0.1:5000].")
+@with_app
+def invite(context: Context, survey, count, attrs, output, base_url):
+    """Make single-use invitation links and write them as CSV.
+
+    Only a hash of each link is stored, so this CSV is the only copy of the links: send
+    them out from it. Attributes (--attr region=Africa) let you follow the response rate
+    per group.
+    """
+    context.questionnaire(survey)
+    attributes = _attributes(attrs)
+    base = (base_url or context.app.config["BASE_URL"]).rstrip("/")
+    tokens = new_tokens(count)
+    rows = [[f"{base}/s/{survey}/{token}", *attributes.values()] for token in tokens]
+    write_csv(pd.DataFrame(rows, columns=["link", *attributes]), output or sys.stdout)
+    create_invitations(get_db(), survey, count, attributes, tokens=tokens)
+    if output:
+        click.echo(f"{count} links for {survey} written to {output}", err=True)
+
+
+def _moment(value: str | None, param: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{value}' is not a date such as 2026-11-02", param_hint=param
+        ) from None
+    return moment.replace(tzinfo=moment.tzinfo or UTC).isoformat()
+
+
+@main.command()
+@click.argument("survey")
+@click.option("--opens", help="Opening date or date-time (UTC), e.g. 2026-11-02.")
+@click.option("--closes", help="Closing date or date-time (UTC); closed from then on.")
+@click.option("--no-dates", is_flag=True, help="Remove both dates: open now and until closed.")
+@click.option(
+    "--open-link/--no-open-link", default=None, help="Let anyone answer via /s/SURVEY/open."
+)
+@with_app
+def schedule(context: Context, survey, opens, closes, no_dates, open_link):
+    """Set when a survey takes answers and whether its open link works; show the result."""
+    context.questionnaire(survey)
+    db = get_db()
+    changes = {}
+    if no_dates:
+        changes.update(opens=None, closes=None)
+    if opens is not None:
+        changes["opens"] = _moment(opens, "--opens")
+    if closes is not None:
+        changes["closes"] = _moment(closes, "--closes")
+    if open_link is not None:
+        changes["open_link"] = int(open_link)
+    row = {**db["surveys"].get(survey), **changes}
+    if row["opens"] and row["closes"] and row["opens"] >= row["closes"]:
+        raise click.BadParameter("the survey must open before it closes")
+    if changes:
+        with db.conn:
+            db["surveys"].update(survey, changes)
+    click.echo(
+        f"{survey}: opens {row['opens'] or '-'}, closes {row['closes'] or '-'}, "
+        f"open link {'on' if row['open_link'] else 'off'}"
+    )
+
+
+@main.command()
+@click.argument("survey", required=False)
+@click.option("--by", help="An invitation attribute to break the counts down by.")
+@with_app
+def status(context: Context, survey, by):
+    """Show invited, started, completed and the response rate of each survey."""
+    surveys = [survey] if survey else list(context.app.extensions["questionnaires"])
+    for name in surveys:
+        context.questionnaire(name)
+        click.echo(f"{name}:")
+        header = ("group", "invited", "started", "completed", "rate", "open link")
+        click.echo("  {:<24} {:>8} {:>8} {:>9} {:>6} {:>9}".format(*header))
+        for row in response_rates(get_db(), name, by):
+            rate = f"{row['response_rate']:.0%}" if row["response_rate"] is not None else "-"
+            click.echo(
+                f"  {row['group']:<24} {row['invited']:>8} {row['started']:>8}"
+                f" {row['completed']:>9} {rate:>6} {row['completed_open_link']:>9}"
+            )
+
+
+@main.command()
+@click.argument("survey")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File [stdout]."
+)
+@click.option("--labels", is_flag=True, help="Write choice labels instead of choice names.")
+@with_app
+def export(context: Context, survey, fmt, output, labels):
+    """Write the completed responses: one row each, one column per answer."""
+    from .responses import completed_responses, with_labels
+
+    questionnaire = context.questionnaire(survey)
+    frame = completed_responses(get_db(), questionnaire)
+    if labels:
+        frame = with_labels(frame, questionnaire)
+    write_csv(frame, output or sys.stdout)
+    if output:
+        click.echo(f"{len(frame)} responses written to {output}", err=True)
+
+
+@main.command()
+@click.argument("survey")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File [stdout]."
+)
+@with_app
+def dictionary(context: Context, survey, fmt, output):
+    """Write the data dictionary: what each export column holds."""
+    from .dictionary import data_dictionary
+
+    write_csv(data_dictionary(context.questionnaire(survey)), output or sys.stdout)
+
+
+@main.command("import-responses")
+@click.argument("survey")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_app
+def import_responses_command(context: Context, survey, file):
+    """Import completed responses from a CSV in the export's format.
+
+    Every value is checked as the web form checks it. A file with any problem is rejected
+    whole, listing the line and column of each problem; nothing is imported.
+    """
+    from .responses import ImportRejected, import_responses
+
+    try:
+        count = import_responses(get_db(), context.questionnaire(survey), file)
+    except ImportRejected as rejected:
+        for problem in rejected.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{file}: rejected, nothing imported") from None
+    click.echo(f"{count} responses imported into {survey}")
+
+
+@main.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(files):
+    """Validate questionnaire files without touching any database."""
+    failed = False
+    for file in files:
+        try:
+            questionnaire = load_questionnaire(file)
+        except QuestionnaireError as error:
+            click.echo(str(error), err=True)
+            failed = True
+            continue
+        click.echo(
+            f"{file}: ok: survey '{questionnaire.id}', {len(questionnaire.pages)} pages,"
+            f" {len(questionnaire.questions)} questions, {len(questionnaire.columns())} columns"
+        )
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

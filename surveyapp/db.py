@@ -1,0 +1,134 @@
+"""The SQLite store: a connection per request, named migrations and the response tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import sqlite_utils
+from flask import current_app, g
+from sqlite_utils.migrations import Migrations
+
+from .questionnaire import Questionnaire
+
+migrations = Migrations("surveyapp")
+META_COLUMNS = {
+    "response_id": int,
+    "questionnaire_version": str,
+    "source": str,
+    "submitted_on": str,
+}
+
+
+def now() -> str:
+    """Return the current UTC time as ISO text."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def response_table(survey_id: str) -> str:
+    """Return the name of a survey's response table."""
+    return f"responses_{survey_id}"
+
+
+@migrations(name="m001_core_tables")
+def _core_tables(db: sqlite_utils.Database):
+    db["surveys"].create(
+        {"id": str, "opens": str, "closes": str, "open_link": int, "version": str},
+        pk="id",
+        not_null={"open_link"},
+        defaults={"open_link": 0},
+    )
+    db["questionnaire_versions"].create(
+        {"survey": str, "version": str, "definition": str, "loaded_at": str},
+        pk=("survey", "version"),
+    )
+    db["invitations"].create(
+        {
+            "id": int,
+            "survey": str,
+            "token_hash": str,
+            "channel": str,
+            "attributes": str,
+            "created_on": str,
+            "started": int,
+            "completed": int,
+            "page": int,
+            "furthest": int,
+            "draft": str,
+        },
+        pk="id",
+        not_null={"survey", "token_hash", "channel", "started", "completed"},
+        defaults={"started": 0, "completed": 0, "page": 0, "furthest": 0, "attributes": "{}"},
+    )
+    db["invitations"].create_index(["token_hash"], unique=True)
+    db["invitations"].create_index(["survey"])
+    db["evaluators"].create(
+        {"id": int, "name": str, "password_hash": str, "created_at": str},
+        pk="id",
+        not_null={"name", "password_hash"},
+    )
+    db["evaluators"].create_index(["name"], unique=True)
+
+
+def connect(path: str) -> sqlite_utils.Database:
+    """Open the database file in WAL mode, waiting on locks rather than failing."""
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA busy_timeout = 10000")
+    db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def get_db() -> sqlite_utils.Database:
+    """Return this request's database connection, opening it on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_error=None):
+    """Close this request's connection, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def migrate(db: sqlite_utils.Database):
+    """Apply the named migrations that this database has not had yet."""
+    migrations.apply(db)
+
+
+def sync_questionnaire(db: sqlite_utils.Database, questionnaire: Questionnaire) -> list[str]:
+    """Record a questionnaire's version and add its new columns; return the columns added."""
+    with db.conn:
+        surveys = db["surveys"]
+        if not surveys.count_where("id = ?", [questionnaire.id]):
+            surveys.insert(
+                {
+                    "id": questionnaire.id,
+                    "opens": questionnaire.opens.isoformat() if questionnaire.opens else None,
+                    "closes": questionnaire.closes.isoformat() if questionnaire.closes else None,
+                    "open_link": int(questionnaire.open_link),
+                }
+            )
+        surveys.update(questionnaire.id, {"version": questionnaire.version})
+        db["questionnaire_versions"].insert(
+            {
+                "survey": questionnaire.id,
+                "version": questionnaire.version,
+                "definition": json.dumps(questionnaire.definition, default=str),
+                "loaded_at": now(),
+            },
+            ignore=True,
+        )
+        table = db[response_table(questionnaire.id)]
+        wanted = dict(META_COLUMNS)
+        wanted.update({c.name: c.sql_type for c in questionnaire.columns()})
+        if not table.exists():
+            table.create(wanted, pk="response_id")
+            return list(wanted)
+        have = set(table.columns_dict)
+        added = [name for name in wanted if name not in have]
+        for name in added:
+            table.add_column(name, wanted[name])
+        return added

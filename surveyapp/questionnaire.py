@@ -1,0 +1,528 @@
+"""The questionnaire model: survey definitions loaded from YAML and validated."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .conditions import Condition, parse_condition
+
+NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+CHOICE_NAME = re.compile(r"([a-z][a-z0-9_]*|-?\d+)\Z")
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
+TYPES = (
+    "select_one",
+    "select_multiple",
+    "grid",
+    "rank",
+    "text",
+    "integer",
+    "decimal",
+    "note",
+)
+CRITERIA = ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability")
+TEXT_CAP = 300
+LONG_TEXT_CAP = 5000
+
+Text = dict[str, str]
+
+
+class QuestionnaireError(Exception):
+    """A questionnaire definition that cannot be used, naming the place that is wrong."""
+
+
+def translate(text: Text | None, language: str | None = None) -> str:
+    """Return a text in the given language, else in the questionnaire's first language."""
+    if not text:
+        return ""
+    if language and language in text:
+        return text[language]
+    return next(iter(text.values()))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer a respondent can pick; `missing` marks a non-substantive one."""
+
+    name: str
+    label: Text
+    value: float | None = None
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of a grid or one thing to rank."""
+
+    name: str
+    label: Text
+    hint: Text | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the response table and of the export."""
+
+    name: str
+    question: Question
+    item: Item | None = None
+    choice: Choice | None = None
+
+    @property
+    def sql_type(self) -> type:
+        """Return the Python type sqlite-utils maps to this column's SQL type."""
+        if self.question.type in ("select_multiple", "rank", "integer"):
+            return int
+        if self.question.type == "decimal":
+            return float
+        return str
+
+    def label(self, language: str | None = None) -> str:
+        """Return the column's label: the question's, with the item's or choice's."""
+        label = translate(self.question.label, language)
+        part = self.item or self.choice
+        return f"{label} - {translate(part.label, language)}" if part else label
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a page, as in an XLSForm survey row."""
+
+    name: str
+    type: str
+    label: Text
+    hint: Text | None = None
+    required: bool = False
+    relevant: Condition | None = None
+    choices: tuple[Choice, ...] = ()
+    items: tuple[Item, ...] = ()
+    appearance: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    min_choices: int | None = None
+    max_choices: int | None = None
+    criterion: str | None = None
+    figure: int | None = None
+
+    def columns(self) -> list[Column]:
+        """Return the export columns this question fills."""
+        if self.type == "note":
+            return []
+        if self.type in ("grid", "rank"):
+            return [Column(f"{self.name}.{item.name}", self, item=item) for item in self.items]
+        if self.type == "select_multiple":
+            return [Column(f"{self.name}.{c.name}", self, choice=c) for c in self.choices]
+        return [Column(self.name, self)]
+
+    def choice(self, name: str) -> Choice | None:
+        """Return the choice with this name, or None."""
+        return next((c for c in self.choices if c.name == name), None)
+
+    @property
+    def multiline(self) -> bool:
+        """Whether a text question takes long text."""
+        return self.type == "text" and self.appearance == "multiline"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the questionnaire, submitted at once."""
+
+    name: str
+    title: Text
+    questions: tuple[Question, ...]
+    intro: Text | None = None
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A whole survey definition: pages of questions, with its schedule defaults."""
+
+    id: str
+    title: Text
+    pages: tuple[Page, ...]
+    languages: tuple[str, ...] = ("en",)
+    description: Text | None = None
+    opens: datetime | None = None
+    closes: datetime | None = None
+    open_link: bool = False
+    version: str = ""
+    definition: dict = field(default_factory=dict, compare=False, repr=False)
+    path: str = ""
+
+    @property
+    def questions(self) -> list[Question]:
+        """Return every question in page order."""
+        return [q for page in self.pages for q in page.questions]
+
+    def question(self, name: str) -> Question | None:
+        """Return the question with this name, or None."""
+        return next((q for q in self.questions if q.name == name), None)
+
+    def columns(self) -> list[Column]:
+        """Return every export column in questionnaire order."""
+        return [column for q in self.questions for column in q.columns()]
+
+    def column(self, name: str) -> Column | None:
+        """Return the export column with this name, or None."""
+        return next((c for c in self.columns() if c.name == name), None)
+
+    def page_of(self, question_name: str) -> int:
+        """Return the index of the page that holds a question."""
+        for index, page in enumerate(self.pages):
+            if any(q.name == question_name for q in page.questions):
+                return index
+        raise KeyError(question_name)
+
+
+class _Reader:
+    """Reads one definition file, raising errors that name the file and question."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.where = ""
+        self.languages: tuple[str, ...] = ("en",)
+
+    def fail(self, message: str):
+        place = f"{self.path}: {self.where}: " if self.where else f"{self.path}: "
+        raise QuestionnaireError(place + message)
+
+    def mapping(self, value: Any, what: str, allowed: set[str], required=()) -> dict:
+        if not isinstance(value, dict):
+            self.fail(f"{what} must be a mapping, not {type(value).__name__}")
+        unknown = sorted(str(k) for k in value if k not in allowed)
+        if unknown:
+            self.fail(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+        for key in required:
+            if value.get(key) in (None, "", [], {}):
+                self.fail(f"'{key}' is missing")
+        return value
+
+    def name(self, value: Any, what: str, pattern=NAME) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.fail(f"{what} must be a name, not {value!r}")
+        value = str(value)
+        if not pattern.match(value):
+            self.fail(f"{what} {value!r} must be lower-case letters, digits and _")
+        return value
+
+    def text(self, value: Any, what: str, optional=False) -> Text | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            if str(value).strip():
+                return {self.languages[0]: str(value)}
+        elif isinstance(value, dict) and value:
+            if self.languages[0] not in value:
+                self.fail(f"{what} has no text in '{self.languages[0]}'")
+            for lang, text in value.items():
+                if lang not in self.languages:
+                    self.fail(f"{what} is in '{lang}', which is not in 'languages'")
+                if not isinstance(text, str) or not text.strip():
+                    self.fail(f"{what} in '{lang}' must be non-empty text")
+            return {lang: value[lang] for lang in self.languages if lang in value}
+        self.fail(f"{what} must be non-empty text or a mapping of language to text")
+
+    def boolean(self, value: Any, what: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(f"{what} must be true or false, not {value!r}")
+        return value
+
+    def number(self, value: Any, what: str, integer=False) -> float | int | None:
+        if value is None:
+            return None
+        ok = int if integer else int | float
+        if isinstance(value, bool) or not isinstance(value, ok):
+            self.fail(f"{what} must be {'a whole number' if integer else 'a number'}")
+        return value
+
+    def moment(self, value: Any, what: str) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                self.fail(f"{what} must be a date such as 2026-11-02, not {value!r}")
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=value.tzinfo or UTC)
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+        self.fail(f"{what} must be a date such as 2026-11-02")
+
+    def unique(self, names: list[str], what: str):
+        seen = set()
+        for name in names:
+            if name in seen:
+                self.fail(f"{what} '{name}' appears twice")
+            seen.add(name)
+
+
+def _read_choices(reader: _Reader, raw: Any, lists: dict[str, tuple[Choice, ...]]):
+    if isinstance(raw, str):
+        if raw not in lists:
+            reader.fail(f"choices '{raw}' is not a list in 'choice_lists'")
+        return lists[raw]
+    if not isinstance(raw, list) or not raw:
+        reader.fail("choices must be a list name or a non-empty list")
+    choices = []
+    for entry in raw:
+        entry = reader.mapping(
+            entry, "a choice", {"name", "label", "value", "missing"}, ("name", "label")
+        )
+        name = reader.name(entry["name"], "choice name", CHOICE_NAME)
+        choices.append(
+            Choice(
+                name=name,
+                label=reader.text(entry["label"], f"label of choice '{name}'"),
+                value=reader.number(entry.get("value"), f"value of choice '{name}'"),
+                missing=reader.boolean(entry.get("missing", False), "missing"),
+            )
+        )
+    reader.unique([c.name for c in choices], "choice")
+    return tuple(choices)
+
+
+def _read_items(reader: _Reader, raw: Any) -> tuple[Item, ...]:
+    if not isinstance(raw, list) or not raw:
+        reader.fail("items must be a non-empty list")
+    items = []
+    for entry in raw:
+        entry = reader.mapping(entry, "an item", {"name", "label", "hint"}, ("name", "label"))
+        name = reader.name(entry["name"], "item name")
+        items.append(
+            Item(
+                name=name,
+                label=reader.text(entry["label"], f"label of item '{name}'"),
+                hint=reader.text(entry.get("hint"), f"hint of item '{name}'", optional=True),
+            )
+        )
+    reader.unique([i.name for i in items], "item")
+    return tuple(items)
+
+
+QUESTION_KEYS = {
+    "name",
+    "type",
+    "label",
+    "hint",
+    "required",
+    "relevant",
+    "choices",
+    "items",
+    "appearance",
+    "min",
+    "max",
+    "max_length",
+    "min_choices",
+    "max_choices",
+    "criterion",
+    "figure",
+}
+APPEARANCES = {"select_one": ("dropdown", "radio"), "text": ("multiline",)}
+
+
+def _read_question(reader: _Reader, raw: dict, lists, earlier: dict[str, Question]) -> Question:
+    kind = raw.get("type")
+    if kind not in TYPES:
+        reader.fail(f"type {kind!r} is not one of {', '.join(TYPES)}")
+    has_choices = kind in ("select_one", "select_multiple", "grid")
+    has_items = kind in ("grid", "rank")
+    for key, applies in (
+        ("choices", has_choices),
+        ("items", has_items),
+        ("min", kind in ("integer", "decimal")),
+        ("max", kind in ("integer", "decimal")),
+        ("max_length", kind == "text"),
+        ("min_choices", kind == "select_multiple"),
+        ("max_choices", kind == "select_multiple"),
+        ("appearance", kind in APPEARANCES),
+        ("required", kind != "note"),
+        ("relevant", True),
+    ):
+        if key in raw and not applies:
+            reader.fail(f"'{key}' does not apply to a {kind} question")
+    if has_choices and "choices" not in raw:
+        reader.fail(f"a {kind} question needs 'choices'")
+    if has_items and "items" not in raw:
+        reader.fail(f"a {kind} question needs 'items'")
+    appearance = raw.get("appearance")
+    if appearance is not None and appearance not in APPEARANCES.get(kind, ()):
+        reader.fail(f"appearance {appearance!r} is not one of {', '.join(APPEARANCES[kind])}")
+    integer = kind == "integer"
+    low = reader.number(raw.get("min"), "min", integer)
+    high = reader.number(raw.get("max"), "max", integer)
+    if low is not None and high is not None and low > high:
+        reader.fail(f"min {low} is greater than max {high}")
+    cap = TEXT_CAP if appearance != "multiline" else LONG_TEXT_CAP
+    max_length = reader.number(raw.get("max_length"), "max_length", integer=True)
+    if max_length is not None and not 1 <= max_length <= 100_000:
+        reader.fail("max_length must be between 1 and 100000")
+    criterion = raw.get("criterion")
+    if criterion is not None and criterion not in CRITERIA:
+        reader.fail(f"criterion {criterion!r} is not one of {', '.join(CRITERIA)}")
+    choices = _read_choices(reader, raw["choices"], lists) if has_choices else ()
+    min_choices = reader.number(raw.get("min_choices"), "min_choices", integer=True)
+    max_choices = reader.number(raw.get("max_choices"), "max_choices", integer=True)
+    for bound, what in ((min_choices, "min_choices"), (max_choices, "max_choices")):
+        if bound is not None and not 0 <= bound <= len(choices):
+            reader.fail(f"{what} must be between 0 and the number of choices")
+    relevant = None
+    if "relevant" in raw:
+        try:
+            relevant = parse_condition(raw["relevant"], earlier)
+        except ValueError as error:
+            reader.fail(f"relevant: {error}")
+    return Question(
+        name=raw["name"],
+        type=kind,
+        label=reader.text(raw.get("label"), "label"),
+        hint=reader.text(raw.get("hint"), "hint", optional=True),
+        required=reader.boolean(raw.get("required", False), "required"),
+        relevant=relevant,
+        choices=choices,
+        items=_read_items(reader, raw["items"]) if has_items else (),
+        appearance=appearance,
+        min=low,
+        max=high,
+        max_length=(max_length or cap) if kind == "text" else None,
+        min_choices=min_choices,
+        max_choices=max_choices,
+        criterion=criterion,
+        figure=reader.number(raw.get("figure"), "figure", integer=True),
+    )
+
+
+SURVEY_KEYS = {
+    "id",
+    "title",
+    "description",
+    "languages",
+    "opens",
+    "closes",
+    "open_link",
+    "choice_lists",
+    "pages",
+}
+PAGE_KEYS = {"name", "title", "intro", "questions", "criterion"}
+
+
+def parse_questionnaire(raw: Any, path: str = "<definition>") -> Questionnaire:
+    """Build a validated Questionnaire from a parsed YAML document."""
+    reader = _Reader(path)
+    raw = reader.mapping(raw, "the definition", SURVEY_KEYS, ("id", "title", "pages"))
+    languages = raw.get("languages", ["en"])
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or not all(isinstance(x, str) and LANGUAGE.match(x) for x in languages)
+    ):
+        reader.fail("languages must be a list of language codes such as [en, fr]")
+    reader.unique(languages, "language")
+    reader.languages = tuple(languages)
+    survey_id = reader.name(raw["id"], "id")
+    lists = {}
+    raw_lists = raw.get("choice_lists") or {}
+    if not isinstance(raw_lists, dict):
+        reader.fail("choice_lists must be a mapping of list name to choices")
+    for list_name, choices in raw_lists.items():
+        reader.where = f"choice list '{list_name}'"
+        reader.name(list_name, "list name")
+        lists[list_name] = _read_choices(reader, choices, {})
+    reader.where = ""
+    if not isinstance(raw["pages"], list):
+        reader.fail("pages must be a list")
+    pages, earlier = [], {}
+    for number, raw_page in enumerate(raw["pages"], start=1):
+        reader.where = f"page {number}"
+        raw_page = reader.mapping(raw_page, "a page", PAGE_KEYS, ("name", "questions"))
+        page_name = reader.name(raw_page["name"], "page name")
+        reader.where = f"page '{page_name}'"
+        if not isinstance(raw_page["questions"], list):
+            reader.fail("questions must be a list")
+        questions = []
+        for position, raw_question in enumerate(raw_page["questions"], start=1):
+            reader.where = f"page '{page_name}', question {position}"
+            raw_question = reader.mapping(
+                raw_question, "a question", QUESTION_KEYS, ("name", "type", "label")
+            )
+            name = reader.name(raw_question["name"], "question name")
+            reader.where = f"question '{name}'"
+            if name in earlier:
+                reader.fail("this question name appears twice")
+            question = _read_question(reader, raw_question, lists, earlier)
+            earlier[name] = question
+            questions.append(question)
+        reader.where = f"page '{page_name}'"
+        pages.append(
+            Page(
+                name=page_name,
+                title=reader.text(raw_page.get("title", page_name), "title"),
+                intro=reader.text(raw_page.get("intro"), "intro", optional=True),
+                questions=tuple(questions),
+            )
+        )
+    reader.where = ""
+    if not pages:
+        reader.fail("pages must hold at least one page")
+    reader.unique([p.name for p in pages], "page")
+    opens = reader.moment(raw.get("opens"), "opens")
+    closes = reader.moment(raw.get("closes"), "closes")
+    if opens and closes and opens >= closes:
+        reader.fail("opens must be before closes")
+    canonical = json.dumps(raw, sort_keys=True, default=str, ensure_ascii=False)
+    return Questionnaire(
+        id=survey_id,
+        title=reader.text(raw["title"], "title"),
+        description=reader.text(raw.get("description"), "description", optional=True),
+        languages=tuple(languages),
+        pages=tuple(pages),
+        opens=opens,
+        closes=closes,
+        open_link=reader.boolean(raw.get("open_link", False), "open_link"),
+        version=hashlib.sha256(canonical.encode()).hexdigest()[:16],
+        definition=raw,
+        path=path,
+    )
+
+
+def load_questionnaire(path: str | Path) -> Questionnaire:
+    """Load and validate one questionnaire file."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise QuestionnaireError(f"{path}: cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise QuestionnaireError(f"{path}: is not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise QuestionnaireError(f"{path}: {where}not valid YAML: {problem}") from None
+    return parse_questionnaire(raw, str(path))
+
+
+def load_questionnaires(folder: str | Path) -> dict[str, Questionnaire]:
+    """Load every *.yaml questionnaire in a folder, keyed by survey id."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise QuestionnaireError(f"{folder}: the questionnaire folder does not exist")
+    surveys: dict[str, Questionnaire] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        questionnaire = load_questionnaire(path)
+        if questionnaire.id in surveys:
+            other = surveys[questionnaire.id].path
+            raise QuestionnaireError(f"{path}: survey id '{questionnaire.id}' is used by {other}")
+        surveys[questionnaire.id] = questionnaire
+    if not surveys:
+        raise QuestionnaireError(f"{folder}: holds no *.yaml questionnaire")
+    return surveys

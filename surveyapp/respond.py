@@ -1,0 +1,295 @@
+"""Respondents answer a questionnaire through their link, page by page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+
+from . import csrf
+from .answers import check_answers, page_is_shown, shown_questions
+from .db import get_db
+from .forms import PageForm, answers_formdata, form_answers, formdata_answers, page_form_class
+from .invitations import Invitation, create_invitations, find_invitation, save_draft
+from .questionnaire import Questionnaire
+from .responses import submit_response
+
+bp = Blueprint("respond", __name__, url_prefix="/s")
+
+
+class WebPageForm(FlaskForm, PageForm):
+    """A page form that also checks the CSRF token."""
+
+
+def _questionnaire(survey_id: str) -> Questionnaire:
+    questionnaire = current_app.extensions["questionnaires"].get(survey_id)
+    if questionnaire is None:
+        abort(404)
+    return questionnaire
+
+
+def _language(questionnaire: Questionnaire) -> str:
+    wanted = request.args.get("lang")
+    if wanted in questionnaire.languages:
+        session["lang"] = wanted
+    if session.get("lang") in questionnaire.languages:
+        return session["lang"]
+    best = request.accept_languages.best_match(questionnaire.languages)
+    return best or questionnaire.languages[0]
+
+
+def schedule(survey_id: str) -> dict:
+    """Return a survey's opening and closing times and whether its open link is on."""
+    row = get_db()["surveys"].get(survey_id)
+    return {
+        "opens": datetime.fromisoformat(row["opens"]) if row["opens"] else None,
+        "closes": datetime.fromisoformat(row["closes"]) if row["closes"] else None,
+        "open_link": bool(row["open_link"]),
+    }
+
+
+def _closed_page(questionnaire: Questionnaire, language: str):
+    """Return the page shown outside the survey's dates, or None when it is open."""
+    times = schedule(questionnaire.id)
+    moment = datetime.now(UTC)
+    if times["opens"] and moment < times["opens"]:
+        state = "not_yet"
+    elif times["closes"] and moment >= times["closes"]:
+        state = "closed"
+    else:
+        return None
+    return render_template(
+        "respond/closed.html", questionnaire=questionnaire, lang=language, state=state, **times
+    )
+
+
+def index():
+    """List the surveys, with their open links where they are switched on."""
+    surveys = []
+    for questionnaire in current_app.extensions["questionnaires"].values():
+        surveys.append((questionnaire, schedule(questionnaire.id)))
+    return render_template("index.html", surveys=surveys)
+
+
+@bp.route("/<survey_id>/open")
+def open_link(survey_id: str):
+    """Start (or resume) an answer through the survey's open link."""
+    questionnaire = _questionnaire(survey_id)
+    language = _language(questionnaire)
+    if not schedule(survey_id)["open_link"]:
+        return render_template(
+            "respond/message.html",
+            questionnaire=questionnaire,
+            lang=language,
+            title="This survey is by invitation only",
+            message="Please use the personal link you received in your invitation.",
+        ), 404
+    closed = _closed_page(questionnaire, language)
+    if closed:
+        return closed
+    remembered = session.get(f"open:{survey_id}")
+    if remembered:
+        invitation = find_invitation(get_db(), survey_id, remembered)
+        if invitation and not invitation.completed:
+            return redirect(url_for("respond.answer", survey_id=survey_id, token=remembered))
+    token = create_invitations(get_db(), survey_id, 1, channel="open")[0]
+    session[f"open:{survey_id}"] = token
+    return redirect(url_for("respond.answer", survey_id=survey_id, token=token))
+
+
+def _pages_shown(questionnaire: Questionnaire, answers: dict) -> list[int]:
+    return [i for i, page in enumerate(questionnaire.pages) if page_is_shown(page, answers)]
+
+
+def _render_page(questionnaire, token, index, form, questions, language, status=200, **extra):
+    shown = _pages_shown(questionnaire, extra.pop("answers"))
+    position = shown.index(index) + 1 if index in shown else 1
+    return render_template(
+        "respond/page.html",
+        questionnaire=questionnaire,
+        page=questionnaire.pages[index],
+        page_number=index + 1,
+        position=position,
+        total=len(shown),
+        is_last=position == len(shown),
+        is_first=position == 1,
+        form=form,
+        questions=questions,
+        token=token,
+        lang=language,
+        **extra,
+    ), status
+
+
+def _received(questionnaire: Questionnaire, language: str, again: bool):
+    status = 409 if again and request.method == "POST" else 200
+    return render_template(
+        "respond/received.html", questionnaire=questionnaire, lang=language, again=again
+    ), status
+
+
+@bp.route("/<survey_id>/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def answer(survey_id: str, token: str):
+    """Show a page of the questionnaire, or take its answers and move on."""
+    questionnaire = _questionnaire(survey_id)
+    language = _language(questionnaire)
+    db = get_db()
+    invitation = find_invitation(db, survey_id, token)
+    if invitation is None:
+        return render_template(
+            "respond/message.html",
+            questionnaire=questionnaire,
+            lang=language,
+            title="This link is not valid",
+            message="Please check that you copied the whole link from your invitation.",
+        ), 404
+    if invitation.completed:
+        return _received(questionnaire, language, again=True)
+    closed = _closed_page(questionnaire, language)
+    if closed:
+        return closed
+    answers = dict(invitation.draft)
+    shown = _pages_shown(questionnaire, answers)
+    index = _requested_page(invitation, shown, len(questionnaire.pages))
+    page = questionnaire.pages[index]
+    if request.method == "GET":
+        questions = shown_questions(page, answers, decided=False)
+        form_class = page_form_class(page, questions, language, base=WebPageForm)
+        form = form_class(formdata=answers_formdata(questions, answers) or None)
+        return _render_page(
+            questionnaire, token, index, form, questions, language, answers=answers
+        )
+    return _take_page(questionnaire, invitation, token, index, language, answers)
+
+
+def _requested_page(invitation: Invitation, shown: list[int], count: int) -> int:
+    """Return the page to show: the one asked for if reached already, else the current one."""
+    try:
+        wanted = int(request.values.get("page", "")) - 1
+    except ValueError:
+        wanted = invitation.page
+    if not 0 <= wanted < count or wanted > invitation.furthest:
+        wanted = invitation.page
+    if wanted not in shown:
+        later = [i for i in shown if i >= wanted]
+        wanted = later[0] if later else (shown[-1] if shown else 0)
+    return wanted
+
+
+def _take_page(questionnaire, invitation, token, index, language, answers):
+    page = questionnaire.pages[index]
+    submitted = dict(answers)
+    submitted.update(formdata_answers(page.questions, request.form))
+    questions = shown_questions(page, submitted)
+    form = page_form_class(page, questions, language, base=WebPageForm)(formdata=request.form)
+    going_back = request.form.get("action") == "back"
+    valid = form.validate()
+    expired = "csrf_token" in form.errors
+    for question in page.questions:
+        for column in question.columns():
+            answers.pop(column.name, None)
+    if valid:
+        answers.update(form_answers(form, questions))
+    elif going_back and not expired:
+        answers.update(_valid_part(form, questions))
+    if not valid and not going_back:
+        return _render_page(
+            questionnaire,
+            token,
+            index,
+            form,
+            questions,
+            language,
+            status=422,
+            answers=answers,
+            expired=expired,
+        )
+    if expired:
+        return _render_page(
+            questionnaire,
+            token,
+            index,
+            form,
+            questions,
+            language,
+            status=422,
+            answers=answers,
+            expired=True,
+        )
+    db = get_db()
+    shown = _pages_shown(questionnaire, answers)
+    if going_back:
+        earlier = [i for i in shown if i < index]
+        target = earlier[-1] if earlier else index
+    else:
+        later = [i for i in shown if i > index]
+        if not later:
+            return _finish(questionnaire, invitation, token, language, answers)
+        target = later[0]
+    if not save_draft(db, invitation, answers, target):
+        return _received(questionnaire, language, again=True)
+    return redirect(
+        url_for("respond.answer", survey_id=questionnaire.id, token=token, page=target + 1)
+    )
+
+
+def _valid_part(form, questions) -> dict:
+    """Return the answers whose fields passed, kept when the respondent goes back a page."""
+    kept = form_answers(form, questions)
+    for question in questions:
+        columns = [c.name for c in question.columns()]
+        if question.type == "select_multiple":
+            failed = columns if form[question.name].errors else []
+        elif question.type == "rank":
+            failed = columns if any(form[name].errors for name in columns) else []
+        else:
+            failed = [name for name in columns if form[name].errors]
+        for name in failed:
+            kept.pop(name, None)
+    return kept
+
+
+def _finish(questionnaire, invitation, token, language, answers):
+    clean, errors, first_bad = check_answers(questionnaire, answers, strict=False)
+    db = get_db()
+    if errors:
+        save_draft(db, invitation, answers, first_bad)
+        page = questionnaire.pages[first_bad]
+        questions = shown_questions(page, answers)
+        form = page_form_class(page, questions, language, base=WebPageForm)(
+            formdata=answers_formdata(questions, answers)
+        )
+        form.validate()
+        form.csrf_token.errors = []
+        return _render_page(
+            questionnaire,
+            token,
+            first_bad,
+            form,
+            questions,
+            language,
+            status=422,
+            answers=answers,
+        )
+    if not submit_response(db, questionnaire, invitation, clean):
+        return _received(questionnaire, language, again=True)
+    session.pop(f"open:{questionnaire.id}", None)
+    return redirect(url_for("respond.thanks", survey_id=questionnaire.id))
+
+
+@bp.route("/<survey_id>/thanks")
+def thanks(survey_id: str):
+    """Thank the respondent once their answers are stored."""
+    questionnaire = _questionnaire(survey_id)
+    return _received(questionnaire, _language(questionnaire), again=False)

@@ -1,0 +1,190 @@
+"""Completed responses: submitting them, reading them for export, importing them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from .answers import check_answers
+from .db import response_table
+from .invitations import Invitation
+from .questionnaire import Questionnaire, translate
+
+MAX_IMPORT_ERRORS = 200
+
+
+class ImportRejected(Exception):
+    """A file of responses that was not imported, with every problem found in it."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _response_row(questionnaire: Questionnaire, answers: dict, source: str) -> dict:
+    row = {column.name: answers.get(column.name) for column in questionnaire.columns()}
+    row.update(
+        questionnaire_version=questionnaire.version,
+        source=source,
+        submitted_on=datetime.now(UTC).date().isoformat(),
+    )
+    return row
+
+
+def submit_response(
+    db: sqlite_utils.Database, questionnaire: Questionnaire, invitation: Invitation, answers: dict
+) -> bool:
+    """Store a completed response and mark its invitation used, at once or not at all.
+
+    The response row keeps no link to the invitation; the invitation forgets the answers.
+    Returns False, changing nothing, when the invitation was already used.
+    """
+    conn = db.conn
+    conn.execute("begin immediate")
+    try:
+        used = conn.execute(
+            "update invitations set completed = 1, started = 1, draft = null, page = 0,"
+            " furthest = 0 where id = ? and completed = 0",
+            [invitation.id],
+        ).rowcount
+        if used != 1:
+            conn.rollback()
+            return False
+        db[response_table(questionnaire.id)].insert(_response_row(questionnaire, answers, "web"))
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return True
+
+
+def completed_responses(db: sqlite_utils.Database, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Return the completed responses as a DataFrame with the export's columns."""
+    names = ["response_id"] + [c.name for c in questionnaire.columns()]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    sql = f'select {quoted} from "{response_table(questionnaire.id)}" order by response_id'
+    frame = pd.read_sql_query(sql, db.conn)
+    for column in questionnaire.columns():
+        if column.sql_type is int:
+            frame[column.name] = frame[column.name].astype("Int64")
+        elif column.sql_type is str:
+            frame[column.name] = frame[column.name].astype("object")
+    return frame
+
+
+def with_labels(frame: pd.DataFrame, questionnaire: Questionnaire, language=None) -> pd.DataFrame:
+    """Return a copy of the responses with choice names replaced by their labels."""
+    labelled = frame.copy()
+    for column in questionnaire.columns():
+        question = column.question
+        if question.type in ("select_one", "grid"):
+            labels = {c.name: translate(c.label, language) for c in question.choices}
+            labelled[column.name] = frame[column.name].map(labels, na_action="ignore")
+        elif question.type == "select_multiple":
+            labels = {1: "chosen", 0: "not chosen"}
+            labelled[column.name] = frame[column.name].astype("object").map(labels)
+    return labelled
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise ImportRejected([f"{path}: cannot be read: {error.strerror}"]) from None
+    except UnicodeDecodeError as error:
+        raise ImportRejected([f"{path}: is not UTF-8 text (byte {error.start})"]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        raise ImportRejected([f"{path}: line {reader.line_num}: {error}"]) from None
+    return list(reader.fieldnames or []), rows
+
+
+def _check_header(path: Path, header: list[str], questionnaire: Questionnaire) -> list[str]:
+    known = {"response_id"} | {c.name for c in questionnaire.columns()}
+    problems = [
+        f"{path}: column '{name}' is not in the export" for name in header if name not in known
+    ]
+    problems += [
+        f"{path}: column '{name}' appears twice" for name in set(header) if header.count(name) > 1
+    ]
+    missing = [c.name for c in questionnaire.columns() if c.name not in header]
+    if missing:
+        problems.append(f"{path}: columns missing: {', '.join(missing)}")
+    return problems
+
+
+def _response_id(value: str, taken: set[int]) -> tuple[int | None, str | None]:
+    if not value.strip():
+        return None, None
+    try:
+        number = int(value)
+    except ValueError:
+        return None, "must be a whole number or empty"
+    if number < 1 or number > 2**62:
+        return None, "must be a positive whole number"
+    if number in taken:
+        return None, f"response {number} exists already"
+    taken.add(number)
+    return number, None
+
+
+def import_responses(
+    db: sqlite_utils.Database, questionnaire: Questionnaire, path: str | Path
+) -> int:
+    """Import completed responses from a CSV in the export's format, all or none.
+
+    Every value is validated as the web form validates it; any problem rejects the whole
+    file with the line and column of each problem. Returns the number imported.
+    """
+    path = Path(path)
+    header, rows = _read_csv(path)
+    problems = _check_header(path, header, questionnaire)
+    if problems:
+        raise ImportRejected(problems)
+    table = db[response_table(questionnaire.id)]
+    taken = {row["response_id"] for row in db.query(f'select response_id from "{table.name}"')}
+    records: list[dict[str, Any]] = []
+    for line, raw in enumerate(rows, start=2):
+        if None in raw:
+            problems.append(f"{path}: line {line}: more values than columns")
+            continue
+        response_id, trouble = _response_id(raw.get("response_id") or "", taken)
+        if trouble:
+            problems.append(f"{path}: line {line}, column 'response_id': {trouble}")
+        bad_flags = [
+            c.name
+            for c in questionnaire.columns()
+            if c.question.type == "select_multiple"
+            and (raw.get(c.name) or "") not in ("", "0", "1")
+        ]
+        for name in bad_flags:
+            problems.append(f"{path}: line {line}, column '{name}': must be 0, 1 or empty")
+        clean, errors, _ = check_answers(questionnaire, raw, strict=True)
+        for name, messages in errors.items():
+            for message in messages:
+                problems.append(f"{path}: line {line}, column '{name}': {message}")
+        record = _response_row(questionnaire, clean, "import")
+        record["response_id"] = response_id
+        records.append(record)
+        if len(problems) >= MAX_IMPORT_ERRORS:
+            problems.append(f"{path}: stopped after {MAX_IMPORT_ERRORS} problems")
+            break
+    if not rows:
+        problems.append(f"{path}: holds no responses")
+    if problems:
+        raise ImportRejected(problems)
+    try:
+        with db.conn:
+            table.insert_all(records, batch_size=500)
+    except sqlite3.Error as error:
+        raise ImportRejected([f"{path}: nothing was imported: {error}"]) from None
+    return len(records)

@@ -1,0 +1,342 @@
+"""Respondents answer questionnaires page by page through their links."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import DEMO_ANSWERS
+
+
+def responses(db, survey="demo"):
+    return list(db.query(f"select * from responses_{survey}"))
+
+
+def finish_demo(respondent, link, answers=DEMO_ANSWERS):
+    person = respondent(link)
+    for page in answers:
+        person.submit(page)
+    return person
+
+
+def test_every_question_type_is_stored(db, invite, respondent):
+    person = finish_demo(respondent, invite())
+    assert "Thank you" in person.page.get_data(as_text=True)
+    [row] = responses(db)
+    assert row["region"] == "africa"
+    assert row["region_other"] is None
+    assert row["organisation"] == "workers"
+    assert (row["topics.health"], row["topics.pensions"], row["topics.media"]) == (1, 0, 1)
+    assert row["statements.one"] == "agree"
+    assert row["statements.two"] == "dont_know"
+    assert row["media_partner"] == "Radio"
+    assert row["countries"] == 3
+    assert (row["pillars.a"], row["pillars.b"], row["pillars.c"]) == (2, 1, 3)
+    assert row["share"] == 12.5
+    assert row["constraints"] == "Fiscal space"
+    assert row["source"] == "web"
+
+
+def test_progress_indicator_counts_shown_pages(invite, respondent):
+    person = respondent(invite())
+    person.submit({"region": "africa"})
+    assert "Page 2 of 4" in person.page.get_data(as_text=True)
+    person.open(page=1)
+    person.submit({"region": "other", "region_other": "Oceania"})
+    page = person.page.get_data(as_text=True)
+    assert "Page 2 of 3" in page
+    assert '<progress max="3" value="2"' in page
+
+
+def test_page_whose_condition_fails_is_skipped(db, invite, respondent):
+    person = respondent(invite())
+    person.submit({"region": "other", "region_other": "Oceania"})
+    person.submit({"statements.one": "agree", "statements.two": "agree"})
+    assert "Last page" in person.page.get_data(as_text=True)
+    person.submit({})
+    [row] = responses(db)
+    assert row["countries"] is None
+    assert row["region_other"] == "Oceania"
+
+
+def test_condition_on_same_page_makes_question_required(db, invite, respondent):
+    person = respondent(invite())
+    response = person.submit({"region": "other"})
+    assert response.status_code == 422
+    assert "Please answer this question." in response.get_data(as_text=True)
+
+
+def test_answer_to_question_not_shown_is_discarded(db, invite, respondent):
+    answers = [dict(DEMO_ANSWERS[0], region_other="Oceania"), *DEMO_ANSWERS[1:]]
+    finish_demo(respondent, invite(), answers)
+    assert responses(db)[0]["region_other"] is None
+
+
+def test_condition_on_earlier_page_hides_question(invite, respondent):
+    person = respondent(invite())
+    person.submit({"region": "africa", "topics": ["health"]})
+    page = person.page.get_data(as_text=True)
+    assert "Which media?" not in page
+    assert "You chose media." not in page
+
+
+def test_changing_an_earlier_answer_drops_answers_no_longer_shown(db, invite, respondent):
+    person = respondent(invite())
+    person.submit(DEMO_ANSWERS[0])
+    person.submit(DEMO_ANSWERS[1])
+    person.submit({"countries": "5"})
+    person.open(page=1)
+    person.submit({"region": "other", "region_other": "Oceania"})
+    person.submit(DEMO_ANSWERS[1])
+    person.submit(DEMO_ANSWERS[3])
+    [row] = responses(db)
+    assert row["countries"] is None
+    assert row["region"] == "other"
+
+
+def test_respondent_resumes_where_they_left_off(app, invite, respondent):
+    link = invite()
+    respondent(link).submit(DEMO_ANSWERS[0])
+    later = app.test_client()  # another browser, no cookies: only the link
+    page = later.get(link).get_data(as_text=True)
+    assert "Second page" in page
+    first = later.get(f"{link}?page=1").get_data(as_text=True)
+    assert re.search(r'value="africa" checked', first)
+    assert re.search(r'<option value="workers" selected>', first)
+
+
+def test_respondent_cannot_jump_ahead(invite, respondent):
+    person = respondent(invite())
+    person.open(page=4)
+    assert "First page" in person.page.get_data(as_text=True)
+
+
+def test_previous_keeps_valid_answers_of_the_page(db, invite, respondent):
+    person = respondent(invite())
+    person.submit(DEMO_ANSWERS[0])
+    person.submit({"statements.one": "agree", "statements.two": "bogus"}, action="back")
+    assert "First page" in person.page.get_data(as_text=True)
+    person.open(page=2)
+    page = person.page.get_data(as_text=True)
+    assert re.search(r'name="statements.one" value="agree" checked', page)
+    assert not re.search(r'value="bogus"', page)
+
+
+def test_second_submit_changes_nothing(db, client, invite, respondent):
+    link = invite()
+    person = respondent(link)
+    for answers in DEMO_ANSWERS[:-1]:
+        person.submit(answers)
+    token = person.token()
+    person.submit(DEMO_ANSWERS[-1])
+    again = client.post(f"{link}?page=4", data={"csrf_token": token, "action": "next", **DEMO_ANSWERS[-1]})
+    assert again.status_code == 409
+    assert "already received" in again.get_data(as_text=True)
+    assert len(responses(db)) == 1
+    assert "already received" in client.get(link).get_data(as_text=True)
+
+
+def test_response_keeps_no_trace_of_the_invitation(db, invite, respondent):
+    finish_demo(respondent, invite())
+    columns = set(db["responses_demo"].columns_dict)
+    assert not columns & {"token", "token_hash", "invitation_id", "ip", "ip_address"}
+    [invitation] = list(db.query("select * from invitations"))
+    assert invitation["completed"] == 1
+    assert invitation["draft"] is None
+
+
+@pytest.mark.parametrize(
+    "opens, closes, expected",
+    [
+        (timedelta(days=1), timedelta(days=2), "not open yet"),
+        (timedelta(days=-9), timedelta(days=-1), "This survey is closed"),
+    ],
+)
+def test_outside_the_dates_respondent_sees_a_clear_page(db, invite, client, opens, closes, expected):
+    today = datetime.now(UTC)
+    db["surveys"].update(
+        "demo", {"opens": (today + opens).isoformat(), "closes": (today + closes).isoformat()}
+    )
+    link = invite()
+    response = client.get(link)
+    assert response.status_code == 200
+    assert expected in response.get_data(as_text=True)
+    response = client.post(link, data={"region": "africa", "action": "next"})
+    assert expected in response.get_data(as_text=True)
+    assert not db["invitations"].get(1)["started"]
+
+
+def test_unknown_link_gets_a_clear_page(client, invite):
+    response = client.get("/s/demo/not-a-real-token")
+    assert response.status_code == 404
+    assert "This link is not valid" in response.get_data(as_text=True)
+    link = invite("staff")
+    foreign = client.get(link.replace("/staff/", "/demo/"))
+    assert foreign.status_code == 404
+    assert client.get("/s/nosuchsurvey/abc").status_code == 404
+
+
+def test_open_link_starts_and_resumes(client, db):
+    first = client.get("/s/constituents/open")
+    assert first.status_code == 302
+    again = client.get("/s/constituents/open")
+    assert again.headers["Location"] == first.headers["Location"]
+    invitation = db["invitations"].get(1)
+    assert invitation["channel"] == "open"
+
+
+def test_open_link_is_off_by_default(client):
+    response = client.get("/s/staff/open")
+    assert response.status_code == 404
+    assert "invitation only" in response.get_data(as_text=True)
+
+
+def test_language_can_be_chosen(invite, client):
+    page = client.get(invite() + "?lang=fr").get_data(as_text=True)
+    assert "Première page" in page
+    assert '<html lang="fr">' in page
+
+
+BAD_INPUTS = [
+    ({"region": "asia"}, "Please choose one of the answers offered."),
+    ({"region": ""}, "Please answer this question."),
+    ({"organisation": "ministry"}, "Please choose one of the answers offered."),
+    ({"topics": ["health", "bogus"]}, "Please choose one of the answers offered."),
+    ({"topics": ["health", "pensions", "media"]}, "Please choose at most 2."),
+]
+
+
+@pytest.mark.parametrize("bad, message", BAD_INPUTS)
+def test_bad_value_on_first_page_is_refused(db, invite, respondent, bad, message):
+    person = respondent(invite())
+    answers = {"region": "africa", "organisation": "government", "topics": ["health"]}
+    answers.update(bad)
+    response = person.submit(answers)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    assert 'class="error"' in page
+    invitation = db["invitations"].get(1)
+    assert invitation["draft"] is None
+    assert not invitation["started"]
+    # the other answers are kept on the page
+    if "organisation" not in bad:
+        assert '<option value="government" selected>' in page
+
+
+LATER_BAD_INPUTS = [
+    (1, {"statements.one": "maybe", "statements.two": "agree"}, "Please choose one of the answers offered."),
+    (1, {"statements.one": "agree"}, "Please answer this question."),
+    (2, {"countries": "100"}, "Please give a number from 1 to 54."),
+    (2, {"countries": "abc"}, "Please give a whole number."),
+    (2, {"countries": "9" * 40}, "Please give a smaller number."),
+    (2, {"countries": "2.5"}, "Please give a whole number."),
+    (3, {"share": "nan"}, "Please give a number, such as 2.5."),
+    (3, {"share": "inf"}, "Please give a number, such as 2.5."),
+    (3, {"share": "-1"}, "Please give a number from 0 to 100."),
+    (3, {"pillars.a": "1", "pillars.b": "1", "pillars.c": "2"}, "Please use each rank only once."),
+    (3, {"pillars.a": "1"}, "Please give every item a rank, or none."),
+    (3, {"pillars.a": "4", "pillars.b": "1", "pillars.c": "2"}, "Please choose one of the answers offered."),
+    (3, {"constraints": "x" * 51}, "Please keep this under 50 characters."),
+]
+
+
+@pytest.mark.parametrize("page, bad, message", LATER_BAD_INPUTS)
+def test_bad_value_on_later_page_is_refused(db, invite, respondent, page, bad, message):
+    person = respondent(invite())
+    for answers in DEMO_ANSWERS[:page]:
+        person.submit(answers)
+    before = db["invitations"].get(1)["draft"]
+    response = person.submit(bad)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db["invitations"].get(1)["draft"] == before
+    assert not responses(db)
+
+
+def test_missing_or_wrong_csrf_token_saves_nothing(db, invite, respondent, client):
+    link = invite()
+    person = respondent(link)
+    missing = person.submit({"region": "africa"}, csrf=False)
+    assert missing.status_code == 422
+    assert "security check expired" in missing.get_data(as_text=True)
+    assert 'value="africa" checked' in missing.get_data(as_text=True)
+    wrong = client.post(link + "?page=1", data={"region": "africa", "csrf_token": "forged", "action": "next"})
+    assert wrong.status_code == 422
+    assert db["invitations"].get(1)["draft"] is None
+
+
+def test_oversized_body_is_refused(client, invite):
+    response = client.post(invite(), data={"constraints": "x" * 400_000})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_overlong_text_is_capped_in_the_page(invite, respondent):
+    person = respondent(invite())
+    for answers in DEMO_ANSWERS[:3]:
+        person.submit(answers)
+    assert 'maxlength="50"' in person.page.get_data(as_text=True)
+
+
+def test_every_radio_group_has_fieldset_and_every_input_a_label(invite, respondent):
+    person = respondent(invite())
+    pages = []
+    for answers in DEMO_ANSWERS:
+        pages.append(person.page.get_data(as_text=True))
+        person.submit(answers)
+    for page in pages:
+        for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', page):
+            assert f'for="{input_id}"' in page or re.search(
+                rf'<label class="option"><input[^>]*id="{re.escape(input_id)}"', page
+            ), input_id
+        radio_names = set(re.findall(r'type="radio"[^>]*name="([^"]+)"', page))
+        for name in radio_names:
+            position = page.index(f'name="{name}"')
+            assert page.rfind("<fieldset", 0, position) > page.rfind("</fieldset>", 0, position)
+            assert page.count("<legend>") >= 1
+
+
+def _answers_for(question):
+    """Return form data answering one question of the staff questionnaire."""
+    kind = question.type
+    if kind in ("select_one",):
+        return {question.name: question.choices[0].name}
+    if kind == "select_multiple":
+        return {question.name: [question.choices[0].name]}
+    if kind == "grid":
+        return {f"{question.name}.{item.name}": question.choices[0].name for item in question.items}
+    if kind == "rank":
+        return {f"{question.name}.{item.name}": str(n) for n, item in enumerate(question.items, 1)}
+    if kind == "text":
+        return {question.name: f"Answer to {question.name}"}
+    if kind in ("integer", "decimal"):
+        return {question.name: str(int(question.min or 0) + 1)}
+    return {}
+
+
+def test_whole_staff_questionnaire_through_the_test_client(app, db, invite, respondent):
+    from surveyapp.answers import shown_questions
+
+    questionnaire = app.extensions["questionnaires"]["staff"]
+    person = respondent(invite("staff"))
+    answered = {}
+    for _ in range(len(questionnaire.pages) + 1):
+        page = person.page.get_data(as_text=True)
+        if "Thank you" in page:
+            break
+        title = re.search(r"<h1>(.*?)</h1>", page).group(1)
+        current = next(p for p in questionnaire.pages if p.title["en"] == title)
+        answers = {}
+        for question in shown_questions(current, answered, decided=False):
+            answers.update(_answers_for(question))
+        answered.update({k: v for k, v in answers.items() if not isinstance(v, list)})
+        assert person.submit(answers).status_code == 302
+    assert "Thank you" in person.page.get_data(as_text=True)
+    [row] = responses(db, "staff")
+    assert row["region"] == "africa"
+    assert row["priority_areas.informal_economy"] == "5"
+    assert row["pillars.in_country"] == 1
+    assert row["constraints"] == "Answer to constraints"
+    assert row["relevance.gender_lnob"] == "agree"
