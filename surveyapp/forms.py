@@ -11,8 +11,8 @@ from wtforms.fields import (
     FloatField,
     IntegerField,
     RadioField,
-    SelectField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -112,7 +112,9 @@ def question_fields(question: Question, language: str | None) -> dict[str, Any]:
         if question.appearance == "dropdown":
             return {
                 question.name: ChoiceSelectField(
-                    label, choices=[SelectChoice("", "Choose...")] + choices, validators=_presence(question)
+                    label,
+                    choices=[SelectChoice("", "Choose...")] + choices,
+                    validators=_presence(question),
                 )
             }
         return {

@@ -89,10 +89,16 @@ class Respondent:
         data = {"action": action, **(answers or {})}
         if csrf:
             data["csrf_token"] = self.token()
-        action_url = re.search(r'<form method="post" action="([^"]+)"', self.page.get_data(as_text=True))
+        action_url = re.search(
+            r'<form method="post" action="([^"]+)"', self.page.get_data(as_text=True)
+        )
         url = action_url.group(1).replace("&amp;", "&") if action_url else self.link
         response = self.client.post(url, data=data)
-        self.page = self.client.get(response.headers["Location"]) if response.status_code == 302 else response
+        self.page = (
+            self.client.get(response.headers["Location"])
+            if response.status_code == 302
+            else response
+        )
         return response
 
 
@@ -110,5 +116,11 @@ DEMO_ANSWERS = [
     {"region": "africa", "organisation": "workers", "topics": ["health", "media"]},
     {"statements.one": "agree", "statements.two": "dont_know", "media_partner": "Radio"},
     {"countries": "3"},
-    {"pillars.a": "2", "pillars.b": "1", "pillars.c": "3", "share": "12.5", "constraints": "Fiscal space"},
+    {
+        "pillars.a": "2",
+        "pillars.b": "1",
+        "pillars.c": "3",
+        "share": "12.5",
+        "constraints": "Fiscal space",
+    },
 ]

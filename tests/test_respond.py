@@ -130,7 +130,9 @@ def test_second_submit_changes_nothing(db, client, invite, respondent):
         person.submit(answers)
     token = person.token()
     person.submit(DEMO_ANSWERS[-1])
-    again = client.post(f"{link}?page=4", data={"csrf_token": token, "action": "next", **DEMO_ANSWERS[-1]})
+    again = client.post(
+        f"{link}?page=4", data={"csrf_token": token, "action": "next", **DEMO_ANSWERS[-1]}
+    )
     assert again.status_code == 409
     assert "already received" in again.get_data(as_text=True)
     assert len(responses(db)) == 1
@@ -153,7 +155,9 @@ def test_response_keeps_no_trace_of_the_invitation(db, invite, respondent):
         (timedelta(days=-9), timedelta(days=-1), "This survey is closed"),
     ],
 )
-def test_outside_the_dates_respondent_sees_a_clear_page(db, invite, client, opens, closes, expected):
+def test_outside_the_dates_respondent_sees_a_clear_page(
+    db, invite, client, opens, closes, expected
+):
     today = datetime.now(UTC)
     db["surveys"].update(
         "demo", {"opens": (today + opens).isoformat(), "closes": (today + closes).isoformat()}
@@ -226,7 +230,11 @@ def test_bad_value_on_first_page_is_refused(db, invite, respondent, bad, message
 
 
 LATER_BAD_INPUTS = [
-    (1, {"statements.one": "maybe", "statements.two": "agree"}, "Please choose one of the answers offered."),
+    (
+        1,
+        {"statements.one": "maybe", "statements.two": "agree"},
+        "Please choose one of the answers offered.",
+    ),
     (1, {"statements.one": "agree"}, "Please answer this question."),
     (2, {"countries": "100"}, "Please give a number from 1 to 54."),
     (2, {"countries": "abc"}, "Please give a whole number."),
@@ -237,7 +245,11 @@ LATER_BAD_INPUTS = [
     (3, {"share": "-1"}, "Please give a number from 0 to 100."),
     (3, {"pillars.a": "1", "pillars.b": "1", "pillars.c": "2"}, "Please use each rank only once."),
     (3, {"pillars.a": "1"}, "Please give every item a rank, or none."),
-    (3, {"pillars.a": "4", "pillars.b": "1", "pillars.c": "2"}, "Please choose one of the answers offered."),
+    (
+        3,
+        {"pillars.a": "4", "pillars.b": "1", "pillars.c": "2"},
+        "Please choose one of the answers offered.",
+    ),
     (3, {"constraints": "x" * 51}, "Please keep this under 50 characters."),
 ]
 
@@ -262,7 +274,9 @@ def test_missing_or_wrong_csrf_token_saves_nothing(db, invite, respondent, clien
     assert missing.status_code == 422
     assert "security check expired" in missing.get_data(as_text=True)
     assert 'value="africa" checked' in missing.get_data(as_text=True)
-    wrong = client.post(link + "?page=1", data={"region": "africa", "csrf_token": "forged", "action": "next"})
+    wrong = client.post(
+        link + "?page=1", data={"region": "africa", "csrf_token": "forged", "action": "next"}
+    )
     assert wrong.status_code == 422
     assert db["invitations"].get(1)["draft"] is None
 
@@ -306,7 +320,9 @@ def _answers_for(question):
     if kind == "select_multiple":
         return {question.name: [question.choices[0].name]}
     if kind == "grid":
-        return {f"{question.name}.{item.name}": question.choices[0].name for item in question.items}
+        return {
+            f"{question.name}.{item.name}": question.choices[0].name for item in question.items
+        }
     if kind == "rank":
         return {f"{question.name}.{item.name}": str(n) for n, item in enumerate(question.items, 1)}
     if kind == "text":
