@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -15,6 +16,7 @@ from .questionnaire import Questionnaire, load_questionnaires, translate
 
 DEFAULT_QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
 csrf = CSRFProtect()
+compress = Compress()
 
 
 def _secret_key(instance_path: str) -> str:
@@ -33,7 +35,12 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     Without ``test_config`` the settings come from ``instance/config.py`` and ``SURVEYAPP_*``
     environment variables; ``overrides`` (the command line's) apply last.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    instance = os.environ.get("SURVEYAPP_INSTANCE")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.path.abspath(instance) if instance else None,
+    )
     app.config.from_mapping(
         DATABASE=os.path.join(app.instance_path, "surveyapp.db"),
         QUESTIONNAIRES=str(DEFAULT_QUESTIONNAIRES),
@@ -44,6 +51,9 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=24 * 3600,
         WTF_CSRF_SSL_STRICT=False,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_MIN_SIZE=1000,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -74,6 +84,7 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
+    compress.init_app(app)
     from . import respond
 
     app.register_blueprint(respond.bp)

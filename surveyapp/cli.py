@@ -112,6 +112,34 @@ def init_db(context: Context):
     click.echo(f"database: {context.app.config['DATABASE']}")
 
 
+@main.command("add-evaluator")
+@click.argument("name")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+@with_app
+def add_evaluator(context: Context, name, password_stdin):
+    """Add an evaluator account (or set a new password); the password is stored hashed."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise click.BadParameter("give a name of 1 to 64 characters", param_hint="NAME")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.BadParameter("the password needs at least 10 characters")
+    db = get_db()
+    hashed = generate_password_hash(password)
+    with db.conn:
+        existing = list(db["evaluators"].rows_where("name = ?", [name]))
+        if existing:
+            db["evaluators"].update(existing[0]["id"], {"password_hash": hashed})
+        else:
+            db["evaluators"].insert({"name": name, "password_hash": hashed, "created_at": now()})
+    click.echo(f"evaluator '{name}' {'updated' if existing else 'added'}")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))

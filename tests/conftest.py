@@ -17,6 +17,13 @@ DATA = Path(__file__).resolve().parent / "data"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def instance_folder(tmp_path, monkeypatch):
+    """Keep every app's instance folder (secret key, default database) inside the test."""
+    monkeypatch.setenv("SURVEYAPP_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.delenv("SURVEYAPP_DB", raising=False)
+
+
 @pytest.fixture
 def questionnaire_dir(tmp_path):
     """A folder with the shipped questionnaires and the demo questionnaire."""

@@ -356,3 +356,8 @@ def test_whole_staff_questionnaire_through_the_test_client(app, db, invite, resp
     assert row["pillars.in_country"] == 1
     assert row["constraints"] == "Answer to constraints"
     assert row["relevance.gender_lnob"] == "agree"
+
+
+def test_pages_are_compressed_for_slow_lines(invite, client):
+    response = client.get(invite(), headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"

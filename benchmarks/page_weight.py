@@ -1,0 +1,67 @@
+"""Measure the weight of every respondent page of both questionnaires (HTML, CSS, gzip)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import Respondent  # noqa: E402
+from test_respond import _answers_for  # noqa: E402
+
+from surveyapp import create_app  # noqa: E402
+from surveyapp.answers import shown_questions  # noqa: E402
+from surveyapp.invitations import create_invitations  # noqa: E402
+
+
+def page_weights(app, survey: str) -> list[tuple[str, int, int]]:
+    """Walk a questionnaire and return (page title, raw bytes, gzip bytes) of each page."""
+    questionnaire = app.extensions["questionnaires"][survey]
+    with app.app_context():
+        from surveyapp.db import get_db
+
+        token = create_invitations(get_db(), survey, 1)[0]
+    person = Respondent(app.test_client(), f"/s/{survey}/{token}")
+    person.open()
+    weights, answered = [], {}
+    while True:
+        html = person.page.get_data()
+        text = html.decode()
+        title = re.search(r"<h1>(.*?)</h1>", text).group(1)
+        weights.append((title, len(html), len(gzip.compress(html))))
+        if "Thank you" in text:
+            return weights
+        page = next(p for p in questionnaire.pages if p.title["en"] == title)
+        answers = {}
+        for question in shown_questions(page, answered, decided=False):
+            answers.update(_answers_for(question))
+        answered.update({k: v for k, v in answers.items() if not isinstance(v, list)})
+        person.submit(answers)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE": f"{folder}/b.db"})
+        css = (ROOT / "surveyapp" / "static" / "survey.css").read_bytes()
+        css_gz = len(gzip.compress(css))
+        print(f"stylesheet (fetched once, then cached): {len(css)} bytes, {css_gz} gzip")
+        largest = (0, "", "")
+        for survey in ("staff", "constituents"):
+            print(f"\n{survey}: page, HTML bytes, HTML gzip bytes")
+            for title, raw, packed in page_weights(app, survey):
+                print(f"  {title:<45} {raw:>7} {packed:>6}")
+                largest = max(largest, (raw, packed, f"{survey}: {title}"))
+        raw, packed, name = largest
+        print(
+            f"\nlargest page: {name}: {raw} bytes HTML + {len(css)} CSS = {raw + len(css)} bytes"
+            f" ({packed + css_gz} bytes gzip); no JavaScript, no images, no web fonts"
+        )
+
+
+if __name__ == "__main__":
+    main()

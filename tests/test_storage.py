@@ -1,0 +1,114 @@
+"""The SQLite store: WAL mode, named migrations, versions, and changed questionnaires."""
+
+from __future__ import annotations
+
+import yaml
+from conftest import DEMO_ANSWERS
+
+from surveyapp import create_app
+from surveyapp.db import connect
+
+
+def make_app(app):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "DATABASE": app.config["DATABASE"],
+            "QUESTIONNAIRES": app.config["QUESTIONNAIRES"],
+        }
+    )
+
+
+def test_database_uses_wal_and_named_migrations(db):
+    assert db.journal_mode == "wal"
+    names = [row["name"] for row in db["_sqlite_migrations"].rows]
+    assert names == ["m001_core_tables"]
+
+
+def test_every_survey_has_a_response_table_with_its_columns(app, db):
+    for survey, questionnaire in app.extensions["questionnaires"].items():
+        columns = set(db[f"responses_{survey}"].columns_dict)
+        assert {c.name for c in questionnaire.columns()} <= columns
+        assert {"response_id", "questionnaire_version", "submitted_on", "source"} <= columns
+
+
+def test_starting_twice_changes_nothing(app, db):
+    before = db["questionnaire_versions"].count
+    make_app(app)
+    assert db["questionnaire_versions"].count == before
+    assert [r["name"] for r in db["_sqlite_migrations"].rows] == ["m001_core_tables"]
+
+
+def test_changed_questionnaire_keeps_collected_answers(
+    app, db, invite, respondent, questionnaire_dir
+):
+    person = respondent(invite())
+    for page in DEMO_ANSWERS:
+        person.submit(page)
+    old_version = app.extensions["questionnaires"]["demo"].version
+
+    path = questionnaire_dir / "demo.yaml"
+    definition = yaml.safe_load(path.read_text())
+    last = definition["pages"][-1]["questions"]
+    definition["pages"][-1]["questions"] = [q for q in last if q["name"] != "share"] + [
+        {"name": "suggestions", "type": "text", "label": "Suggestions"}
+    ]
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True))
+    changed = make_app(app)
+    new_version = changed.extensions["questionnaires"]["demo"].version
+    assert new_version != old_version
+
+    columns = set(db["responses_demo"].columns_dict)
+    assert {"suggestions", "share"} <= columns  # added, and kept
+    [row] = list(db["responses_demo"].rows)
+    assert row["share"] == 12.5
+    assert row["questionnaire_version"] == old_version
+    versions = {r["version"] for r in db["questionnaire_versions"].rows_where("survey = 'demo'")}
+    assert versions == {old_version, new_version}
+    assert db["surveys"].get("demo")["version"] == new_version
+
+    second = changed.test_client()
+    from conftest import Respondent
+
+    link = invite()
+    person = Respondent(second, link)
+    person.open()
+    for page in DEMO_ANSWERS[:-1]:
+        person.submit(page)
+    person.submit({"suggestions": "More webinars"})
+    newest = list(db.query("select * from responses_demo order by response_id desc limit 1"))[0]
+    assert newest["suggestions"] == "More webinars"
+    assert newest["share"] is None
+    assert newest["questionnaire_version"] == new_version
+
+
+def test_unfinished_answers_live_only_on_the_invitation_until_submitted(db, invite, respondent):
+    person = respondent(invite())
+    person.submit(DEMO_ANSWERS[0])
+    assert db["responses_demo"].count == 0
+    assert "africa" in db["invitations"].get(1)["draft"]
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(
+    tmp_path, questionnaire_dir, monkeypatch
+):
+    monkeypatch.setenv("SURVEYAPP_INSTANCE", str(tmp_path / "instance"))
+    config = {"QUESTIONNAIRES": str(questionnaire_dir)}
+    first = create_app(None, overrides=config)
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert first.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(first.config["SECRET_KEY"]) >= 64
+    second = create_app(None, overrides=config)
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    assert first.config["DATABASE"] == str(tmp_path / "instance" / "surveyapp.db")
+
+
+def test_database_path_from_environment(tmp_path, questionnaire_dir, monkeypatch):
+    monkeypatch.setenv("SURVEYAPP_INSTANCE", str(tmp_path / "instance"))
+    target = tmp_path / "from-env.db"
+    monkeypatch.setenv("SURVEYAPP_DB", str(target))
+    app = create_app(None, overrides={"QUESTIONNAIRES": str(questionnaire_dir)})
+    assert app.config["DATABASE"] == str(target)
+    assert connect(str(target))["responses_staff"].exists()
