@@ -54,6 +54,9 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         COMPRESS_ALGORITHM=["gzip"],
         COMPRESS_MIN_SIZE=1000,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        SIGN_IN_ATTEMPTS=5,
+        SIGN_IN_WINDOW=15 * 60,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -85,9 +88,12 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
     compress.init_app(app)
-    from . import respond
+    from . import auth, evaluate, respond
 
     app.register_blueprint(respond.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(evaluate.bp)
+    app.before_request(auth.load_evaluator)
     app.add_url_rule("/", "index", respond.index)
 
     @app.errorhandler(HTTPException)

@@ -61,6 +61,8 @@ class Condition:
 
 
 def _choice(question, name: Any) -> str:
+    if isinstance(name, bool) or not isinstance(name, str | int | float):
+        raise ValueError(f"compare with a choice name or a number, not {name!r}")
     name = str(name)
     if question.type in ("select_one", "select_multiple", "grid") and not question.choice(name):
         raise ValueError(f"'{name}' is not a choice of question '{question.name}'")
@@ -110,10 +112,20 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
     elif test == "answered":
         if not isinstance(operand, bool):
             raise ValueError("'answered' must be true or false")
-    elif question.type not in ("integer", "decimal", "rank") or isinstance(operand, bool):
+    elif question.type not in ("integer", "decimal", "rank"):
         raise ValueError(f"'{test}' applies to a number or rank question")
-    elif not isinstance(operand, int | float):
+    elif isinstance(operand, bool) or not isinstance(operand, int | float):
         raise ValueError(f"'{test}' must be a number")
     if test in ("equals", "not_equals", "in", "not_in") and question.type == "select_multiple":
         raise ValueError(f"use 'contains' for the select_multiple question '{name}'")
+    if test == "answered" and question.type in ("grid", "rank") and not item:
+        # answered when any item is: a grid choice may be named "0", unlike an unticked box
+        answered = Condition(
+            "any",
+            parts=tuple(
+                Condition("answered", question=name, column=f"{name}.{i.name}", operand=True)
+                for i in question.items
+            ),
+        )
+        return answered if operand else Condition("not", parts=(answered,))
     return Condition(test, question=name, column=column, operand=operand)

@@ -132,3 +132,9 @@ def sync_questionnaire(db: sqlite_utils.Database, questionnaire: Questionnaire) 
         for name in added:
             table.add_column(name, wanted[name])
         return added
+
+
+@migrations(name="m002_sign_in_failures")
+def _sign_in_failures(db: sqlite_utils.Database):
+    db["sign_in_failures"].create({"key": str, "at": float}, not_null={"key", "at"})
+    db["sign_in_failures"].create_index(["key", "at"])

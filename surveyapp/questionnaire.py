@@ -375,6 +375,8 @@ def _read_question(reader: _Reader, raw: dict, lists, earlier: dict[str, Questio
     for bound, what in ((min_choices, "min_choices"), (max_choices, "max_choices")):
         if bound is not None and not 0 <= bound <= len(choices):
             reader.fail(f"{what} must be between 0 and the number of choices")
+    if min_choices is not None and max_choices is not None and min_choices > max_choices:
+        reader.fail(f"min_choices {min_choices} is greater than max_choices {max_choices}")
     relevant = None
     if "relevant" in raw:
         try:
@@ -443,14 +445,21 @@ def parse_questionnaire(raw: Any, path: str = "<definition>") -> Questionnaire:
     pages, earlier = [], {}
     for number, raw_page in enumerate(raw["pages"], start=1):
         reader.where = f"page {number}"
+        if isinstance(raw_page, dict) and raw_page.get("name") not in (None, ""):
+            reader.where = f"page '{reader.name(raw_page['name'], 'page name')}'"
         raw_page = reader.mapping(raw_page, "a page", PAGE_KEYS, ("name", "questions"))
         page_name = reader.name(raw_page["name"], "page name")
         reader.where = f"page '{page_name}'"
+        criterion = raw_page.get("criterion")
+        if criterion is not None and criterion not in CRITERIA:
+            reader.fail(f"criterion {criterion!r} is not one of {', '.join(CRITERIA)}")
         if not isinstance(raw_page["questions"], list):
             reader.fail("questions must be a list")
         questions = []
         for position, raw_question in enumerate(raw_page["questions"], start=1):
             reader.where = f"page '{page_name}', question {position}"
+            if isinstance(raw_question, dict) and raw_question.get("name") not in (None, ""):
+                reader.where = f"question '{reader.name(raw_question['name'], 'question name')}'"
             raw_question = reader.mapping(
                 raw_question, "a question", QUESTION_KEYS, ("name", "type", "label")
             )
@@ -494,11 +503,26 @@ def parse_questionnaire(raw: Any, path: str = "<definition>") -> Questionnaire:
     )
 
 
+class _SafeLoader(yaml.SafeLoader):
+    """The safe loader, refusing an impossible date such as 2026-11-31 with its place."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date", node.start_mark
+            ) from None
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
+
+
 def load_questionnaire(path: str | Path) -> Questionnaire:
     """Load and validate one questionnaire file."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506
     except OSError as error:
         raise QuestionnaireError(f"{path}: cannot be read: {error.strerror}") from None
     except UnicodeDecodeError:
@@ -508,6 +532,8 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise QuestionnaireError(f"{path}: {where}not valid YAML: {problem}") from None
+    except (ValueError, TypeError, AttributeError) as error:  # a bad explicit tag: !!int x
+        raise QuestionnaireError(f"{path}: not valid YAML: {error}") from None
     return parse_questionnaire(raw, str(path))
 
 

@@ -119,6 +119,37 @@ def respondent(client):
     return start
 
 
+PASSWORD = "a long test password"
+
+
+@pytest.fixture
+def evaluator(db):
+    """Add an evaluator account named ana and return its name."""
+    from werkzeug.security import generate_password_hash
+
+    db["evaluators"].insert({"name": "ana", "password_hash": generate_password_hash(PASSWORD)})
+    return "ana"
+
+
+@pytest.fixture
+def auth(client, evaluator):
+    """Sign the test client in as an evaluator."""
+
+    class Auth:
+        def sign_in(self, name=evaluator, password=PASSWORD, next_path=None):
+            url = "/evaluate/sign-in" + (f"?next={next_path}" if next_path else "")
+            page = client.get(url).get_data(as_text=True)
+            token = CSRF.search(page).group(1)
+            return client.post(url, data={"name": name, "password": password, "csrf_token": token})
+
+        def sign_out(self):
+            page = client.get("/evaluate/").get_data(as_text=True)
+            token = CSRF.search(page).group(1)
+            return client.post("/evaluate/sign-out", data={"csrf_token": token})
+
+    return Auth()
+
+
 DEMO_ANSWERS = [
     {"region": "africa", "organisation": "workers", "topics": ["health", "media"]},
     {"statements.one": "agree", "statements.two": "dont_know", "media_partner": "Radio"},

@@ -1,0 +1,126 @@
+"""Evaluators sign in and out; every evaluator page requires it; attempts are throttled."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField, validators
+
+from .db import get_db
+
+bp = Blueprint("auth", __name__, url_prefix="/evaluate")
+# Compared against when the name is unknown, so that both cases take the same time.
+_UNKNOWN_HASH = generate_password_hash("no evaluator has this password")
+
+
+class SignInForm(FlaskForm):
+    """The evaluator's name and password."""
+
+    name = StringField("Name", [validators.InputRequired(), validators.Length(max=64)])
+    password = PasswordField("Password", [validators.InputRequired(), validators.Length(max=256)])
+
+
+def _throttle_keys(name: str) -> list[str]:
+    address = request.remote_addr or "unknown"
+    return [f"name:{name.lower()}", "ip:" + hashlib.sha256(address.encode()).hexdigest()[:16]]
+
+
+def _failures(keys: list[str]) -> int:
+    """Return the most recent failures counted against any of the keys."""
+    window = current_app.config["SIGN_IN_WINDOW"]
+    since = time.time() - window
+    db = get_db()
+    return max(
+        db["sign_in_failures"].count_where("key = ? and at > ?", [key, since]) for key in keys
+    )
+
+
+def _record_failure(keys: list[str]):
+    db = get_db()
+    with db.conn:
+        db["sign_in_failures"].insert_all([{"key": key, "at": time.time()} for key in keys])
+        db.execute("delete from sign_in_failures where at < ?", [time.time() - 86400])
+
+
+def _safe_next(target: str | None) -> str:
+    """Return a local path to go to after signing in, never another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            if not target.startswith("//") and "\\" not in target:
+                return target
+    return url_for("evaluate.dashboard")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """Sign an evaluator in."""
+    form = SignInForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        keys = _throttle_keys(name)
+        if _failures(keys) >= current_app.config["SIGN_IN_ATTEMPTS"]:
+            minutes = current_app.config["SIGN_IN_WINDOW"] // 60
+            error, status = f"Too many failed attempts. Please wait {minutes} minutes.", 429
+        else:
+            rows = list(get_db()["evaluators"].rows_where("name = ?", [name]))
+            stored = rows[0]["password_hash"] if rows else _UNKNOWN_HASH
+            if check_password_hash(stored, form.password.data) and rows:
+                session.clear()
+                session.permanent = True
+                session["evaluator_id"] = rows[0]["id"]
+                get_db().execute("delete from sign_in_failures where key = ?", [keys[0]])
+                get_db().conn.commit()
+                return redirect(_safe_next(request.args.get("next")))
+            _record_failure(keys)
+            error, status = "The name or password is not right.", 401
+    elif request.method == "POST":
+        error, status = (
+            "Please give your name and password (and reload the page if it is old).",
+            400,
+        )
+    return render_template("auth/sign_in.html", form=form, error=error), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    """Sign the evaluator out."""
+    session.clear()
+    return redirect(url_for("auth.sign_in"))
+
+
+def load_evaluator():
+    """Put the signed-in evaluator, if any, on `g.evaluator`."""
+    evaluator_id = session.get("evaluator_id")
+    g.evaluator = None
+    if evaluator_id is not None:
+        rows = list(get_db()["evaluators"].rows_where("id = ?", [evaluator_id]))
+        g.evaluator = rows[0] if rows else None
+
+
+def login_required(view):
+    """Send anyone who is not a signed-in evaluator to the sign-in page."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("evaluator") is None:
+            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,95 @@
+"""The evaluator workspace: response dashboards per survey."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from .auth import login_required
+from .db import get_db, response_table
+from .invitations import response_rates
+from .questionnaire import Questionnaire, translate
+
+bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every page of the workspace needs a signed-in evaluator."""
+
+
+def surveys() -> dict[str, Questionnaire]:
+    """Return the questionnaires served, keyed by survey id."""
+    return current_app.extensions["questionnaires"]
+
+
+def questionnaire_or_404(survey_id: str) -> Questionnaire:
+    """Return a survey's questionnaire, or answer 404."""
+    questionnaire = surveys().get(survey_id)
+    if questionnaire is None:
+        abort(404)
+    return questionnaire
+
+
+def attribute_keys(survey_id: str) -> list[str]:
+    """Return the invitation attributes used in a survey."""
+    sql = (
+        "select distinct j.key as key from invitations, json_each(invitations.attributes) j"
+        " where survey = ? order by key"
+    )
+    return [row["key"] for row in get_db().query(sql, [survey_id])]
+
+
+def profile_counts(questionnaire: Questionnaire) -> list[dict]:
+    """Return completed responses per answer of each single-choice question of the first page."""
+    db = get_db()
+    table = response_table(questionnaire.id)
+    total = db[table].count
+    breakdowns = []
+    for question in questionnaire.pages[0].questions:
+        if question.type != "select_one":
+            continue
+        counts = {
+            row["value"]: row["n"]
+            for row in db.query(
+                f'select "{question.name}" as value, count(*) as n from "{table}" group by 1'
+            )
+        }
+        rows = [
+            {"label": translate(c.label), "completed": counts.get(c.name, 0)}
+            for c in question.choices
+        ]
+        rows.append({"label": "(no answer)", "completed": counts.get(None, 0)})
+        for row in rows:
+            row["share"] = row["completed"] / total if total else None
+        breakdowns.append({"question": question, "rows": rows})
+    return breakdowns
+
+
+@bp.route("/")
+def dashboard():
+    """List the surveys with their response counts and rates."""
+    db = get_db()
+    rows = []
+    for survey_id, questionnaire in surveys().items():
+        [overall] = response_rates(db, survey_id)
+        overall["responses"] = db[response_table(survey_id)].count
+        rows.append((questionnaire, overall))
+    return render_template("evaluate/dashboard.html", rows=rows)
+
+
+@bp.route("/surveys/<survey_id>")
+def survey(survey_id: str):
+    """Show a survey's response rate overall, per invitation attribute and per profile answer."""
+    questionnaire = questionnaire_or_404(survey_id)
+    db = get_db()
+    [overall] = response_rates(db, survey_id)
+    by_attribute = {key: response_rates(db, survey_id, key) for key in attribute_keys(survey_id)}
+    return render_template(
+        "evaluate/survey.html",
+        questionnaire=questionnaire,
+        overall=overall,
+        responses=db[response_table(survey_id)].count,
+        by_attribute=by_attribute,
+        profile=profile_counts(questionnaire),
+    )
