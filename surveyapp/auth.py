@@ -59,11 +59,10 @@ def _record_failure(keys: list[str]):
 
 def _safe_next(target: str | None) -> str:
     """Return a local path to go to after signing in, never another site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            if not target.startswith("//") and "\\" not in target:
-                return target
+    parts = urlsplit(target or "")
+    local = target and target.startswith("/") and not target.startswith("//")
+    if local and not parts.scheme and not parts.netloc and "\\" not in target:
+        return target
     return url_for("evaluate.dashboard")
 
 

@@ -487,16 +487,19 @@ def parse_questionnaire(raw: Any, path: str = "<definition>") -> Questionnaire:
     closes = reader.moment(raw.get("closes"), "closes")
     if opens and closes and opens >= closes:
         reader.fail("opens must be before closes")
+    title = reader.text(raw["title"], "title")
+    description = reader.text(raw.get("description"), "description", optional=True)
+    open_link = reader.boolean(raw.get("open_link", False), "open_link")
     canonical = json.dumps(raw, sort_keys=True, default=str, ensure_ascii=False)
     return Questionnaire(
         id=survey_id,
-        title=reader.text(raw["title"], "title"),
-        description=reader.text(raw.get("description"), "description", optional=True),
+        title=title,
+        description=description,
         languages=tuple(languages),
         pages=tuple(pages),
         opens=opens,
         closes=closes,
-        open_link=reader.boolean(raw.get("open_link", False), "open_link"),
+        open_link=open_link,
         version=hashlib.sha256(canonical.encode()).hexdigest()[:16],
         definition=raw,
         path=path,
