@@ -22,8 +22,12 @@ def make_app(app):
 
 def test_database_uses_wal_and_named_migrations(db):
     assert db.journal_mode == "wal"
+    from surveyapp.db import migrations
+
     names = [row["name"] for row in db["_sqlite_migrations"].rows]
-    assert names == ["m001_core_tables"]
+    assert names[0] == "m001_core_tables"
+    assert names == [m.name for m in migrations.applied(db)]
+    assert not migrations.pending(db)
 
 
 def test_every_survey_has_a_response_table_with_its_columns(app, db):
@@ -37,7 +41,8 @@ def test_starting_twice_changes_nothing(app, db):
     before = db["questionnaire_versions"].count
     make_app(app)
     assert db["questionnaire_versions"].count == before
-    assert [r["name"] for r in db["_sqlite_migrations"].rows] == ["m001_core_tables"]
+    names = [r["name"] for r in db["_sqlite_migrations"].rows]
+    assert len(names) == len(set(names))
 
 
 def test_changed_questionnaire_keeps_collected_answers(
