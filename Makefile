@@ -10,7 +10,7 @@ PORT ?= 5000
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[embed,test]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -315,6 +315,118 @@ def import_responses_command(context: Context, survey, file):
     click.echo(f"{count} responses imported into {survey}")
 
 
+def _surveys(context: Context, value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    for name in names:
+        context.questionnaire(name)
+    return names
+
+
+def _open_question(context: Context, surveys: str, question: str):
+    from .open_answers import CodingError, OpenQuestion
+
+    try:
+        return OpenQuestion(
+            get_db(),
+            context.app.extensions["questionnaires"],
+            question,
+            _surveys(context, surveys),
+        )
+    except CodingError as error:
+        raise click.BadParameter(str(error), param_hint="QUESTION") from None
+
+
+def _k(value: str):
+    if value == "auto":
+        return "auto"
+    try:
+        k = int(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{value}' is not a whole number or 'auto'", param_hint="--k"
+        ) from None
+    if k < 1:
+        raise click.BadParameter("k must be at least 1", param_hint="--k")
+    return k
+
+
+@main.command()
+@click.argument("survey")
+@click.argument("question")
+@click.option("--k", "k", default="auto", show_default=True, help="Number of clusters, or auto.")
+@click.option(
+    "--seed", default=0, show_default=True, type=int, help="Seed, for the same result again."
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV of answers."
+)
+@with_app
+def cluster(context: Context, survey, question, k, seed, output):
+    """Cluster the answers to an open question into proposed codes and store the proposal.
+
+    SURVEY may name several surveys, as staff,constituents. Answers are embedded with
+    all-MiniLM-L6-v2 (cached in the database, so a re-run with another k is quick) and
+    clustered; the CSV has response_id,text,cluster,cluster_label (and survey first when
+    several surveys are clustered together).
+    """
+    from .open_answers import ClusteringError
+
+    open_question = _open_question(context, survey, question)
+    try:
+        clustering_id, proposal = open_question.cluster(_k(k), seed, "cli", progress=True)
+    except ClusteringError as error:
+        raise click.ClickException(f"{survey} {question}: {error}") from None
+    for notice in proposal.notices:
+        click.echo(f"note: {notice}", err=True)
+    frame = proposal.assignments.copy()
+    frame.insert(0, "survey", [key[0] for key in frame.response_id])
+    frame["response_id"] = [key[1] for key in frame.response_id]
+    if len(open_question.surveys) == 1:
+        frame = frame.drop(columns="survey")
+    if output:
+        write_csv(frame, output)
+    click.echo(
+        f"clustering {clustering_id}: {len(frame)} answers in {len(proposal.clusters)} clusters"
+        f" ({proposal.embedder}, {proposal.estimator.method})",
+        err=True,
+    )
+    for item in proposal.clusters:
+        click.echo(f"  {item['cluster']:>3} {item['size']:>5}  {item['label']}", err=True)
+
+
+@main.command()
+@click.argument("survey")
+@click.argument("question")
+@click.option(
+    "--by", default="survey", show_default=True, help="survey, or a single-choice question."
+)
+@click.option("--coder", help="Whose coding to count [the only coder, if there is one].")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV file [stdout]."
+)
+@with_app
+def codes(context: Context, survey, question, by, coder, output):
+    """Write the code frequency table: respondents per code, overall and per group.
+
+    The CSV is tidy: code,group,respondents,base,share, where base is the number of
+    respondents in the group who answered the question and share = respondents / base.
+    """
+    from .open_answers import CodingError
+
+    open_question = _open_question(context, survey, question)
+    coders = open_question.codebook.coders()
+    if coder is None:
+        if len(coders) != 1:
+            found = ", ".join(coders) or "nobody has coded this question yet"
+            raise click.UsageError(f"name the coder with --coder ({found})")
+        coder = coders[0]
+    try:
+        table = open_question.frequency(coder, by)
+    except CodingError as error:
+        raise click.BadParameter(str(error), param_hint="--by") from None
+    write_csv(table, output or sys.stdout)
+
+
 @main.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def check(files):

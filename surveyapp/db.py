@@ -138,3 +138,12 @@ def sync_questionnaire(db: sqlite_utils.Database, questionnaire: Questionnaire) 
 def _sign_in_failures(db: sqlite_utils.Database):
     db["sign_in_failures"].create({"key": str, "at": float}, not_null={"key", "at"})
     db["sign_in_failures"].create_index(["key", "at"])
+
+
+@migrations(name="m003_codebook")
+def _codebook(db: sqlite_utils.Database):
+    from coding.codebook import ensure_tables
+    from coding.embeddings import EmbeddingCache
+
+    ensure_tables(db)
+    EmbeddingCache(db.conn)

@@ -1,0 +1,58 @@
+"""Code frequency (the report's figure 16): respondents per code, by survey or profile group."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+UNCODED = "(uncoded)"
+ALL = "All"
+
+
+def code_frequency(coding: pd.DataFrame, answers: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """Count the respondents who mention each code, overall and per group.
+
+    ``coding`` has one row per (survey, response_id, code) of one coder; ``answers`` one row
+    per non-empty answer with its ``group``. The base of a share is the number of
+    respondents in the group who answered the question; an answer may carry several codes,
+    so shares can add up to more than 100%. Returns the tidy table
+    ``code, group, respondents, base, share``, codes in order of overall frequency.
+    """
+    keys = ["survey", "response_id"]
+    groups = answers[keys + ["group"]].drop_duplicates(keys)
+    merged = coding[keys + ["code"]].drop_duplicates().merge(groups, on=keys, how="inner")
+    coded = merged[keys].drop_duplicates()
+    uncoded = groups.merge(coded, on=keys, how="left", indicator=True)
+    uncoded = uncoded[uncoded["_merge"] == "left_only"].assign(code=UNCODED)[
+        keys + ["code", "group"]
+    ]
+    mentions = pd.concat([merged, uncoded], ignore_index=True)
+    group_order = [ALL, *sorted(groups["group"].dropna().unique(), key=str)]
+    bases = {ALL: len(groups), **groups.groupby("group").size().to_dict()}
+    rows = []
+    totals = mentions.groupby("code").size()
+    ordered = sorted(codes, key=lambda c: (-int(totals.get(c, 0)), codes.index(c)))
+    for code in [*ordered, UNCODED]:
+        selected = mentions[mentions.code == code]
+        for group in group_order:
+            part = selected if group == ALL else selected[selected.group == group]
+            base = int(bases.get(group, 0))
+            count = int(len(part.drop_duplicates(keys)))
+            rows.append(
+                {
+                    "code": code,
+                    "group": group,
+                    "respondents": count,
+                    "base": base,
+                    "share": count / base if base else None,
+                }
+            )
+    return pd.DataFrame(rows, columns=["code", "group", "respondents", "base", "share"])
+
+
+def frequency_table(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Return the tidy frequency as a wide table: a row per code, n and % per group."""
+    wide = tidy.pivot(index="code", columns="group", values=["respondents", "share"])
+    order = list(dict.fromkeys(tidy["code"]))
+    groups = list(dict.fromkeys(tidy["group"]))
+    columns = [(measure, group) for group in groups for measure in ("respondents", "share")]
+    return wide.reindex(index=order)[columns]

@@ -1,0 +1,188 @@
+"""Open answers of the surveys, clustered, coded and counted with the `coding` package."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from coding.cluster import ClusteringError, propose_codes
+from coding.codebook import Codebook, CodingError
+from coding.embeddings import EmbeddingCache, default_embedder
+from coding.frequency import code_frequency
+from coding.suggest import CodeSuggester
+
+from .db import response_table
+from .questionnaire import Questionnaire, translate
+
+__all__ = ["ClusteringError", "CodingError", "OpenQuestion"]
+
+
+def open_questions(questionnaires: dict[str, Questionnaire]) -> dict[str, list[str]]:
+    """Return each free-text question's name with the surveys that ask it."""
+    found: dict[str, list[str]] = {}
+    for survey, questionnaire in questionnaires.items():
+        for question in questionnaire.questions:
+            if question.type == "text":
+                found.setdefault(question.name, []).append(survey)
+    return found
+
+
+class OpenQuestion:
+    """One open question across the surveys that ask it: answers, codebook, suggestions."""
+
+    def __init__(self, db: sqlite_utils.Database, questionnaires, question: str, surveys=None):
+        asked = open_questions(questionnaires).get(question)
+        if not asked:
+            raise CodingError(f"'{question}' is not a free-text question of any survey")
+        surveys = list(surveys or asked)
+        unknown = [s for s in surveys if s not in asked]
+        if unknown:
+            raise CodingError(f"survey {', '.join(unknown)} does not ask '{question}'")
+        self.db = db
+        self.questionnaires = questionnaires
+        self.question = question
+        self.surveys = surveys
+        self.codebook = Codebook(db, question)
+        self._embedder = None
+
+    @property
+    def label(self) -> str:
+        """Return the question's label, from the first survey that asks it."""
+        return translate(self.questionnaires[self.surveys[0]].question(self.question).label)
+
+    def answers(self) -> pd.DataFrame:
+        """Return the non-empty answers: survey, response_id, text."""
+        frames = []
+        for survey in self.surveys:
+            sql = (
+                f'select ? as survey, response_id, "{self.question}" as text'
+                f' from "{response_table(survey)}"'
+                f" where trim(coalesce(\"{self.question}\", '')) != '' order by response_id"
+            )
+            frames.append(
+                pd.DataFrame(
+                    self.db.query(sql, [survey]), columns=["survey", "response_id", "text"]
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def embedder(self):
+        """Return the embedder, loading it once."""
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def embeddings(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Return the embeddings of texts, from the cache where they were computed before."""
+        return EmbeddingCache(self.db.conn).embed(texts, self.embedder(), progress=progress)
+
+    def cluster(self, n_clusters="auto", seed: int = 0, evaluator="cli", progress=False):
+        """Cluster the answers, store the result as a suggestion; return (id, proposal)."""
+        answers = self.answers()
+        ids = list(zip(answers.survey, answers.response_id, strict=True))
+        proposal = propose_codes(
+            ids,
+            answers.text.tolist(),
+            n_clusters=n_clusters,
+            random_state=seed,
+            embedder=self.embedder(),
+            cache=EmbeddingCache(self.db.conn),
+            progress=progress,
+        )
+        clustering_id = self.codebook.store_clustering(
+            proposal, self.surveys, n_clusters, seed, evaluator
+        )
+        return clustering_id, proposal
+
+    def split(self, code_id: int, parts: int, coder: str, seed: int = 0) -> list[int]:
+        """Split a code by re-clustering its answers (this coder's) into the given parts."""
+        coding = self.codebook.coding(coder)
+        members = coding[coding.code_id == code_id][["survey", "response_id"]]
+        answers = self.answers().merge(members, on=["survey", "response_id"])
+        if len(answers) < parts:
+            raise CodingError(f"the code has {len(answers)} answers: too few to split in {parts}")
+        ids = list(zip(answers.survey, answers.response_id, strict=True))
+        proposal = propose_codes(
+            ids,
+            answers.text.tolist(),
+            n_clusters=parts,
+            random_state=seed,
+            embedder=self.embedder(),
+            cache=EmbeddingCache(self.db.conn),
+        )
+        labels = {
+            key: int(cluster)
+            for key, cluster in zip(
+                proposal.assignments.response_id, proposal.assignments.cluster, strict=True
+            )
+        }
+        names = {c["cluster"]: c["label"] for c in proposal.clusters}
+        return self.codebook.split(code_id, labels, names, coder)
+
+    def suggestions(self, coder: str) -> tuple[pd.DataFrame, CodeSuggester]:
+        """Suggest a code, with a confidence, for each answer the coder has not reviewed."""
+        answers = self.answers()
+        coding = self.codebook.coding(coder)
+        keys = ["survey", "response_id"]
+        examples = coding.merge(answers, on=keys)
+        reviewed = self.codebook.reviewed(coder)
+        todo = answers[
+            [
+                (s, r) not in reviewed
+                for s, r in zip(answers.survey, answers.response_id, strict=True)
+            ]
+        ]
+        suggester = CodeSuggester().fit(
+            self.embeddings(examples.text.tolist()), examples.code_id.to_numpy()
+        )
+        if todo.empty:
+            return todo.assign(code_id=[], code=[], confidence=[]), suggester
+        proba = suggester.predict_proba(self.embeddings(todo.text.tolist()))
+        best = proba.argmax(axis=1)
+        names = {c["id"]: c["name"] for c in self.codebook.codes()}
+        result = todo.assign(
+            code_id=suggester.classes_[best].astype(int),
+            confidence=proba[np.arange(len(best)), best],
+        )
+        result["code"] = result.code_id.map(names)
+        return result.sort_values("confidence", ascending=False, kind="stable"), suggester
+
+    def groups(self, by: str) -> pd.DataFrame:
+        """Return each answer's group: its survey's title, or its answer to a profile question."""
+        answers = self.answers()
+        if by == "survey":
+            titles = {s: translate(self.questionnaires[s].title) for s in self.surveys}
+            return answers.assign(group=answers.survey.map(titles))
+        frames = []
+        for survey in self.surveys:
+            question = self.questionnaires[survey].question(by)
+            if question is None or question.type != "select_one":
+                raise CodingError(f"'{by}' is not a single-choice question of survey '{survey}'")
+            labels = {c.name: translate(c.label) for c in question.choices}
+            sql = (
+                f'select ? as survey, response_id, "{by}" as value from "{response_table(survey)}"'
+            )
+            values = pd.DataFrame(
+                self.db.query(sql, [survey]), columns=["survey", "response_id", "value"]
+            )
+            values["group"] = values.value.map(labels).fillna("(no answer)")
+            frames.append(values[["survey", "response_id", "group"]])
+        return answers.merge(pd.concat(frames), on=["survey", "response_id"], how="left")
+
+    def frequency(self, coder: str, by: str = "survey") -> pd.DataFrame:
+        """Return the tidy code frequency table of one coder's coding."""
+        codes = [c["name"] for c in self.codebook.codes()]
+        return code_frequency(self.codebook.coding(coder), self.groups(by), codes)
+
+    def quotes(self, coder: str, per_code: int = 2) -> dict[str, list[str]]:
+        """Return for each code the coded answers closest to the code's centre."""
+        coding = self.codebook.coding(coder).merge(self.answers(), on=["survey", "response_id"])
+        quotes = {}
+        for code, group in coding.groupby("code"):
+            texts = group.text.tolist()
+            vectors = self.embeddings(texts)
+            centre = vectors.mean(axis=0)
+            order = np.argsort(-(vectors @ centre), kind="stable")[:per_code]
+            quotes[code] = [texts[i] for i in order]
+        return quotes
