@@ -108,13 +108,16 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
             raise ClusteringError(
                 f"method must be one of {', '.join(METHODS)}, not {self.method!r}"
             )
-        if self.n_clusters == "auto":
-            low, high = self.k_range
-            if not 2 <= low <= high:
-                raise ClusteringError("k_range must be two whole numbers with 2 <= low <= high")
+        if isinstance(self.n_clusters, str) and self.n_clusters == "auto":
+            low, high = _k_range(self.k_range)
             if n_samples < 3:
                 raise ClusteringError(
                     f"{n_samples} distinct answers are too few to choose a number of clusters"
+                )
+            if low > n_samples - 1:
+                raise ClusteringError(
+                    f"{n_samples} distinct answers are too few to try {low} to {high} clusters;"
+                    " choose a smaller k_range"
                 )
             return list(range(low, min(high, n_samples - 1) + 1))
         if isinstance(self.n_clusters, bool) or not isinstance(self.n_clusters, int | np.integer):
@@ -152,6 +155,8 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
     def _cluster(self, X: np.ndarray, k: int) -> np.ndarray:
         if k == 1:
             return np.zeros(len(X), dtype=int)
+        if k >= len(X):  # one answer per cluster (spectral methods fail on k == n)
+            return np.arange(len(X))
         if self.method == "consensus":
             model = SpectralClustering(
                 k,
@@ -188,7 +193,7 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         for k in candidates:
             labels = self._cluster(X, k)
             found = len(set(labels))
-            if len(candidates) > 1:
+            if isinstance(self.n_clusters, str):  # "auto", checked above
                 score = -1.0
                 if 1 < found < len(X):
                     score = silhouette_score(
@@ -209,6 +214,20 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         norms = np.linalg.norm(centers, axis=1, keepdims=True)
         self.cluster_centers_ = centers / np.where(norms == 0, 1, norms)
         return self
+
+
+def _k_range(k_range) -> tuple[int, int]:
+    """Return (low, high) of a k_range, or raise ClusteringError if it is not one."""
+    try:
+        low, high = k_range
+    except (TypeError, ValueError):
+        low = high = None
+    whole = all(isinstance(k, int | np.integer) and not isinstance(k, bool) for k in (low, high))
+    if not whole or not 2 <= low <= high:
+        raise ClusteringError(
+            f"k_range must be two whole numbers with 2 <= low <= high, not {k_range!r}"
+        )
+    return int(low), int(high)
 
 
 def _by_size(labels: np.ndarray) -> np.ndarray:

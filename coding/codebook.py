@@ -374,6 +374,8 @@ class Codebook:
         self, clustering_id: int, coder: str, names: dict[int, str] | None = None
     ) -> list[int]:
         """Turn a clustering into codes, one per cluster, and code its answers accordingly."""
+        if not any(run["id"] == clustering_id for run in self.clusterings()):
+            raise CodingError(f"there is no clustering {clustering_id} of '{self.question}'")
         suggestions = self.cluster_suggestions(clustering_id)
         if suggestions.empty:
             raise CodingError(f"clustering {clustering_id} has no answers")
@@ -418,6 +420,9 @@ class Codebook:
             for (survey, response_id), part in labels.items():
                 self._decide(survey, response_id, code_id, coder, "remove", "split", coder)
                 self._decide(survey, response_id, new_ids[part], coder, "add", "split", coder)
+            remaining = self.coding()
+            if not (remaining.code_id == code_id).any():  # nobody uses it any more: retire it
+                self.db["codes"].update(code_id, {"merged_into": min(new_ids.values())})
             self._event(code_id, coder, "split", f"into {len(new_ids)} codes")
         return list(new_ids.values())
 

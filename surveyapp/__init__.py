@@ -88,11 +88,12 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
     compress.init_app(app)
-    from . import auth, evaluate, respond
+    from . import auth, code_answers, evaluate, respond
 
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(evaluate.bp)
+    app.register_blueprint(code_answers.bp)
     app.before_request(auth.load_evaluator)
     app.add_url_rule("/", "index", respond.index)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import sqlite_utils
@@ -16,6 +18,12 @@ from .db import response_table
 from .questionnaire import Questionnaire, translate
 
 __all__ = ["ClusteringError", "CodingError", "OpenQuestion"]
+
+
+@functools.lru_cache(maxsize=1)
+def shared_embedder():
+    """Return the process's embedder, loaded once and shared by every request."""
+    return default_embedder()
 
 
 def open_questions(questionnaires: dict[str, Questionnaire]) -> dict[str, list[str]]:
@@ -70,7 +78,7 @@ class OpenQuestion:
     def embedder(self):
         """Return the embedder, loading it once."""
         if self._embedder is None:
-            self._embedder = default_embedder()
+            self._embedder = shared_embedder()
         return self._embedder
 
     def embeddings(self, texts: list[str], progress: bool = False) -> np.ndarray:
