@@ -134,9 +134,14 @@ class LsaEmbedder:
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Return one unit vector per text, from the texts' own TF-IDF space."""
-        tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1).fit_transform(
-            texts
-        )
+        try:
+            tfidf = TfidfVectorizer(
+                stop_words="english", sublinear_tf=True, min_df=1
+            ).fit_transform(texts)
+        except ValueError:  # only stop words ("No", "None", "N/A"): compare their letters
+            tfidf = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True
+            ).fit_transform(texts)
         components = min(self.n_components, tfidf.shape[1] - 1, len(texts) - 1)
         if components < 2:
             return normalize(tfidf.toarray()).astype(np.float32)
