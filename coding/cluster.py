@@ -81,8 +81,9 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         "consensus" (evidence accumulation): 40 k-means runs with random k between k and
         2k vote on how often each answer and its 30 nearest neighbours fall together; spectral
         clustering (LOBPCG eigenvectors, QR assignment) cuts that graph into k clusters. It
-        is steadier and better than one k-means on short answers (see benchmarks/clustering.py). "kmeans" is the plain
-        baseline, "agglomerative" uses Ward linkage, "spectral" a nearest-neighbour graph.
+        is steadier and better than one k-means on short answers (see
+        benchmarks/clustering.py). "kmeans" is the plain baseline, "agglomerative" uses Ward
+        linkage, "spectral" a nearest-neighbour graph.
     k_range : tuple of int, default=(2, 12)
         The smallest and largest k tried when ``n_clusters="auto"``.
     random_state : int, default=0
