@@ -261,21 +261,38 @@ def status(context: Context, survey, by):
 
 @main.command()
 @click.argument("survey")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx", "sav"]), default="csv", show_default=True
+)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File [stdout]."
 )
 @click.option("--labels", is_flag=True, help="Write choice labels instead of choice names.")
 @with_app
 def export(context: Context, survey, fmt, output, labels):
-    """Write the completed responses: one row each, one column per answer."""
+    """Write the completed responses: one row each, one column per answer.
+
+    CSV and XLSX hold choice names (or labels with --labels); XLSX adds the data dictionary.
+    SAV (SPSS, also read by Stata and R) carries variable labels and value labels.
+    """
     from .responses import completed_responses, with_labels
 
     questionnaire = context.questionnaire(survey)
     frame = completed_responses(get_db(), questionnaire)
-    if labels:
-        frame = with_labels(frame, questionnaire)
-    write_csv(frame, output or sys.stdout)
+    if fmt != "csv" and not output:
+        raise click.UsageError(f"a {fmt.upper()} file needs -o FILE.{fmt}")
+    if fmt == "sav":
+        from .report_files import write_responses_sav
+
+        write_responses_sav(frame, questionnaire, output)
+    elif fmt == "xlsx":
+        from .report_files import write_responses_xlsx
+
+        write_responses_xlsx(
+            with_labels(frame, questionnaire) if labels else frame, questionnaire, output
+        )
+    else:
+        write_csv(with_labels(frame, questionnaire) if labels else frame, output or sys.stdout)
     if output:
         click.echo(f"{len(frame)} responses written to {output}", err=True)
 
@@ -425,6 +442,110 @@ def codes(context: Context, survey, question, by, coder, output):
     except CodingError as error:
         raise click.BadParameter(str(error), param_hint="--by") from None
     write_csv(table, output or sys.stdout)
+
+
+def _crosstab_options(command):
+    """Add the options shared by the crosstab and chart commands."""
+    options = [
+        click.option("--by", default="survey", show_default=True,
+                     help="survey, or a single-choice question such as region."),
+        click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
+                     help="Groups with fewer answers are suppressed."),
+        click.option("--question", "questions", multiple=True,
+                     help="Only this grid (repeat); default: every shared grid."),
+        click.option("--weight", help="A numeric column holding each response's weight."),
+        click.option("--poststratify", metavar="QUESTION|survey",
+                     help="Weight responses so this question's shares match --shares."),
+        click.option("--shares", metavar="NAME=SHARE,...",
+                     help="Shares for --poststratify, e.g. staff=0.8,constituents=0.2."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares):
+    from .crosstabs import CrosstabError, make_crosstab
+
+    try:
+        return make_crosstab(
+            get_db(), context.app.extensions["questionnaires"], _surveys(context, surveys),
+            by, stat, min_cell, list(questions), weight, poststratify, shares,
+        )  # fmt: skip
+    except CrosstabError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@main.command()
+@click.argument("surveys", metavar="SURVEY[,SURVEY...]")
+@click.option(
+    "--stat",
+    type=click.Choice(["distribution", "mean"]),
+    default="distribution",
+    show_default=True,
+    help="Answer shares per scale point, or the mean index.",
+)
+@_crosstab_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx", "md"]), default="csv", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File [stdout; required for xlsx].",
+)
+@with_app
+def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares, fmt,
+             output):  # fmt: skip
+    """Cross-tabulate the grids shared by the surveys, by survey or by a profile question.
+
+    With --stat distribution: counts and percentages of each answer per statement and group
+    (percentages of the substantive answers; "Do not know" counted apart; the base n and the
+    share who agree on rows of their own). With --stat mean: the mean rating per item and
+    group with its n, as the report's Table 6. The CSV is tidy; XLSX has a sheet per question
+    with labelled, formatted tables, then the raw responses and the data dictionary.
+    """
+    from .report_files import write_crosstab
+
+    result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,
+                            poststratify, shares)  # fmt: skip
+    if fmt == "xlsx" and not output:
+        raise click.UsageError("an XLSX file needs -o FILE.xlsx")
+    write_crosstab(result, fmt, output or sys.stdout, get_db(),
+                   context.app.extensions["questionnaires"])  # fmt: skip
+    if output:
+        click.echo(f"{len(result.tables)} tables written to {output}", err=True)
+
+
+@main.command()
+@click.argument("surveys", metavar="SURVEY[,SURVEY...]")
+@click.option(
+    "--stat",
+    type=click.Choice(["distribution", "mean"]),
+    default="distribution",
+    show_default=True,
+    help="Diverging agreement bars, or a heat table of indices.",
+)
+@_crosstab_options
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="FILE.png or FILE.svg; with several questions, one file each (FILE-QUESTION.png).",
+)
+@with_app
+def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares, output):
+    """Draw charts of the cross-tabulation: diverging stacked bars or a heat table."""
+    from .report_files import draw_charts
+
+    if Path(output).suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter("the chart file must end in .png or .svg", param_hint="-o")
+    result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,
+                            poststratify, shares)  # fmt: skip
+    for path in draw_charts(result, output):
+        click.echo(f"chart written to {path}", err=True)
 
 
 @main.command("check")

@@ -18,6 +18,7 @@ from .invitations import Invitation
 from .questionnaire import Questionnaire, translate
 
 MAX_IMPORT_ERRORS = 200
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportRejected(Exception):
@@ -153,6 +154,7 @@ def import_responses(
     table = db[response_table(questionnaire.id)]
     taken = {row["response_id"] for row in db.query(f'select response_id from "{table.name}"')}
     records: list[dict[str, Any]] = []
+    text_columns = [c.name for c in questionnaire.columns() if c.question.type == "text"]
     for line, raw in enumerate(rows, start=2):
         if None in raw:
             problems.append(f"{path}: line {line}: more values than columns")
@@ -168,6 +170,10 @@ def import_responses(
         ]
         for name in bad_flags:
             problems.append(f"{path}: line {line}, column '{name}': must be 0, 1 or empty")
+        for column in text_columns:
+            value = raw.get(column) or ""
+            if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+                raw[column] = value[1:]  # undo the export's protection against formulas
         clean, errors, _ = check_answers(questionnaire, raw, strict=True)
         for name, messages in errors.items():
             for message in messages:

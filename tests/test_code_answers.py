@@ -257,7 +257,7 @@ def test_agreement_and_frequency_pages(client, auth, db, answers, app):
     frequency = client.get(f"/evaluate/coding/{QUESTION}/frequency?coder=ana").get_data(
         as_text=True
     )
-    assert "survey of ILO staff" in frequency
+    assert "Survey of ILO staff" in frequency
     download = client.get(f"/evaluate/coding/{QUESTION}/frequency.csv?coder=ana&by=region")
     assert download.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))

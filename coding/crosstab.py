@@ -1,0 +1,315 @@
+"""Cross-tabulations of closed answers by group: distributions, mean indices, tests.
+
+Pure pandas and numpy: a DataFrame of responses (one row each, export columns holding
+choice names) and a description of each question block in; tidy tables out. Counting is
+one ``numpy.bincount`` over integer codes, so 100,000 responses take a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+ALL = "All"
+NO_ANSWER = "(no answer)"
+DISTRIBUTION_COLUMNS = [
+    "survey", "question", "item", "item_label", "group",
+    "value", "value_label", "count", "percent",
+]  # fmt: skip
+MEAN_COLUMNS = ["survey", "question", "item", "item_label", "group", "n", "mean"]
+BASE_VALUE, AGREE_VALUE = "n", "agree"
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    """One answer of a scale: its name (as stored), label, numeric value, non-substantive flag."""
+
+    name: str
+    label: str
+    value: float | None = None
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    """A question to tabulate: its items (export column, item name, label) on one scale."""
+
+    question: str
+    label: str
+    items: tuple[tuple[str, str, str], ...]
+    scale: tuple[ScalePoint, ...]
+
+    @property
+    def substantive(self) -> list[ScalePoint]:
+        """Return the scale points that count in percentages and means."""
+        return [point for point in self.scale if not point.missing]
+
+    @property
+    def positive(self) -> list[str]:
+        """Return the names of the upper half of the substantive scale (agree, top priority)."""
+        points = self.substantive
+        return [point.name for point in points[: len(points) // 2]]
+
+
+def _group_codes(groups: pd.Series, order: list[str] | None) -> tuple[np.ndarray, list[str]]:
+    """Return an integer code per row for its group, and the group labels in order."""
+    labels = groups.astype("object").where(groups.notna(), NO_ANSWER)
+    present = list(dict.fromkeys(labels))
+    order = [g for g in (order or []) if g in present] + [
+        g for g in present if g not in (order or [])
+    ]
+    codes = pd.Categorical(labels, categories=order).codes.astype(np.int64)
+    return codes, order
+
+
+def _value_codes(column: pd.Series, scale: tuple[ScalePoint, ...]) -> np.ndarray:
+    """Return each answer's position on the scale, or -1 when unanswered."""
+    names = [point.name for point in scale]
+    values = (
+        column.astype("object")
+        .where(column.notna(), None)
+        .map(
+            lambda v: (
+                None
+                if v is None
+                else str(v).removesuffix(".0")
+                if isinstance(v, float)
+                else str(v)
+            )
+        )
+    )
+    return pd.Categorical(values, categories=names).codes.astype(np.int64)
+
+
+def count_answers(value_codes, group_codes, n_values, n_groups, weights=None) -> np.ndarray:
+    """Return the (group x value) table of answer counts, optionally weighted, by bincount."""
+    answered = value_codes >= 0
+    index = group_codes[answered] * n_values + value_codes[answered]
+    weight = None if weights is None else np.asarray(weights, dtype=np.float64)[answered]
+    flat = np.bincount(index, weights=weight, minlength=n_groups * n_values)
+    return flat.reshape(n_groups, n_values)
+
+
+def _tables(frame, block, groups, weights, group_order):
+    """Yield, per item, the unweighted and weighted count tables with the All row first."""
+    group_codes, labels = _group_codes(groups, group_order)
+    n_values, n_groups = len(block.scale), len(labels)
+    for column, item, item_label in block.items:
+        values = _value_codes(frame[column], block.scale)
+        raw = count_answers(values, group_codes, n_values, n_groups)
+        weighted = (
+            raw
+            if weights is None
+            else count_answers(values, group_codes, n_values, n_groups, weights)
+        )
+        yield (
+            column, item, item_label,
+            np.vstack([raw.sum(axis=0), raw]),
+            np.vstack([weighted.sum(axis=0), weighted]),
+            [ALL, *labels],
+        )  # fmt: skip
+
+
+def distribution(
+    frame: pd.DataFrame,
+    block: Block,
+    groups: pd.Series,
+    survey: str = "",
+    weights=None,
+    min_cell: int = 5,
+    group_order: list[str] | None = None,
+) -> pd.DataFrame:
+    """Return counts and percentages of each scale point per item and group, tidy.
+
+    Percentages are of the substantive answers ("Do not know" is counted but has no
+    percentage); each item and group also gets a row ``value="n"`` holding the base (the
+    unweighted number of substantive answers) and ``value="agree"`` holding the count and
+    percentage of the upper half of the scale (Agree + Somewhat agree). A group with fewer
+    than ``min_cell`` answers to an item is suppressed: its counts and percentages are
+    empty and the column ``suppressed`` is True. With weights, counts and percentages are
+    weighted; the base stays the number of respondents.
+    """
+    substantive = np.array([not point.missing for point in block.scale])
+    positive = np.array([point.name in block.positive for point in block.scale])
+    agree_label = " + ".join(p.label for p in block.scale if p.name in block.positive)
+    rows = []
+    for _column, item, item_label, raw, weighted, labels in _tables(
+        frame, block, groups, weights, group_order
+    ):
+        for g, group in enumerate(labels):
+            answered = int(raw[g].sum())
+            base = int(raw[g][substantive].sum())
+            suppressed = answered < min_cell
+            total = weighted[g][substantive].sum()
+            common = {
+                "survey": survey, "question": block.question, "item": item,
+                "item_label": item_label, "group": group, "base": base,
+                "suppressed": suppressed,
+            }  # fmt: skip
+            for position, point in enumerate(block.scale):
+                count = weighted[g][position]
+                percent = 100 * count / total if total and not point.missing else np.nan
+                rows.append({
+                    **common, "value": point.name, "value_label": point.label,
+                    "count": np.nan if suppressed else count,
+                    "percent": np.nan if suppressed else percent,
+                    "missing": point.missing, "order": position,
+                })  # fmt: skip
+            agree = weighted[g][positive].sum()
+            rows.append({
+                **common, "value": AGREE_VALUE,
+                "value_label": agree_label,
+                "count": np.nan if suppressed else agree,
+                "percent": np.nan if suppressed or not total else 100 * agree / total,
+                "missing": False, "order": len(block.scale),
+            })  # fmt: skip
+            rows.append({
+                **common, "value": BASE_VALUE, "value_label": "Base: substantive answers",
+                "count": np.nan if suppressed else base, "percent": np.nan,
+                "missing": False, "order": len(block.scale) + 1,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def means(
+    frame: pd.DataFrame,
+    block: Block,
+    groups: pd.Series,
+    survey: str = "",
+    weights=None,
+    min_cell: int = 5,
+    group_order: list[str] | None = None,
+) -> pd.DataFrame:
+    """Return the mean rating (the index) per item and group with its n, tidy.
+
+    Non-substantive answers are left out; a group with fewer than ``min_cell`` ratings is
+    suppressed (n and mean empty, ``suppressed`` True).
+    """
+    scores = np.array([np.nan if p.missing or p.value is None else p.value for p in block.scale])
+    usable = ~np.isnan(scores)
+    if not usable.any():
+        raise ValueError(f"question '{block.question}' has no numeric scale values to average")
+    rows = []
+    for _column, item, item_label, raw, weighted, labels in _tables(
+        frame, block, groups, weights, group_order
+    ):
+        for g, group in enumerate(labels):
+            n = int(raw[g][usable].sum())
+            total = weighted[g][usable].sum()
+            mean = (weighted[g][usable] * scores[usable]).sum() / total if total else np.nan
+            suppressed = n < min_cell
+            rows.append({
+                "survey": survey, "question": block.question, "item": item,
+                "item_label": item_label, "group": group,
+                "n": np.nan if suppressed else n,
+                "mean": np.nan if suppressed else mean,
+                "suppressed": suppressed,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def sort_by_overall(tidy_means: pd.DataFrame) -> pd.DataFrame:
+    """Return the means with items ordered by their overall (All) index, highest first."""
+    overall = tidy_means[tidy_means.group == ALL].set_index("item")["mean"]
+    rank = overall.rank(ascending=False, method="first")
+    keyed = tidy_means.assign(_rank=tidy_means.item.map(rank))
+    return keyed.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
+def significance(
+    frame: pd.DataFrame, block: Block, groups: pd.Series, min_expected: float = 5.0
+) -> pd.DataFrame:
+    """Test each item's answers for a difference between groups.
+
+    Chi-square on the substantive answers (groups x scale points), or Fisher's exact test
+    for a 2x2 table whose expected counts are small. ``warning`` says when more than a fifth
+    of the expected counts fall below ``min_expected``, when the chi-square is unreliable.
+    """
+    substantive = [p for p in block.scale if not p.missing]
+    rows = []
+    for _column, item, item_label, raw, _weighted, _labels in _tables(
+        frame,
+        Block(block.question, block.label, block.items, tuple(substantive)),
+        groups,
+        None,
+        None,
+    ):
+        table = raw[1:]
+        table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+        result = {"question": block.question, "item": item, "item_label": item_label,
+                  "groups": table.shape[0], "test": None, "statistic": np.nan,
+                  "p_value": np.nan, "warning": ""}  # fmt: skip
+        if table.shape[0] < 2 or table.shape[1] < 2:
+            result["warning"] = "fewer than two groups or answers: no test"
+            rows.append(result)
+            continue
+        expected = stats.contingency.expected_freq(table)
+        small = (expected < min_expected).mean()
+        if table.shape == (2, 2) and small > 0:
+            statistic, p_value = stats.fisher_exact(table)
+            result.update(test="Fisher's exact", statistic=statistic, p_value=p_value)
+        else:
+            chi2, p_value, dof, _ = stats.chi2_contingency(table, correction=False)
+            result.update(test=f"chi-square ({dof} df)", statistic=chi2, p_value=p_value)
+            if small > 0.2:
+                result["warning"] = (
+                    f"{small:.0%} of expected counts are below {min_expected:g}: unreliable"
+                )
+        rows.append(result)
+    return pd.DataFrame(rows)
+
+
+def rating_difference(
+    frame: pd.DataFrame, block: Block, groups: pd.Series, first: str, second: str
+) -> pd.DataFrame:
+    """Test each item's ratings for a difference between two groups (Mann-Whitney U)."""
+    values = {p.name: p.value for p in block.scale if not p.missing and p.value is not None}
+    labels = groups.astype("object")
+    rows = []
+    for column, item, item_label in block.items:
+        rated = (
+            frame[column]
+            .astype("object")
+            .map(lambda v: values.get(str(v).removesuffix(".0")) if pd.notna(v) else None)
+        )
+        a = rated[labels == first].dropna().astype(float)
+        b = rated[labels == second].dropna().astype(float)
+        result = {"question": block.question, "item": item, "item_label": item_label,
+                  "n_first": len(a), "n_second": len(b), "statistic": np.nan,
+                  "p_value": np.nan, "warning": ""}  # fmt: skip
+        if len(a) and len(b):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                test = stats.mannwhitneyu(a, b, alternative="two-sided")
+            result.update(statistic=test.statistic, p_value=test.pvalue)
+            if min(len(a), len(b)) < 5:
+                result["warning"] = "fewer than 5 ratings in a group: the test has little power"
+        else:
+            result["warning"] = "a group has no ratings: no test"
+        rows.append(result)
+    return pd.DataFrame(rows)
+
+
+def poststratify(groups: pd.Series, population_shares: dict[str, float]) -> pd.Series:
+    """Return weights that make the sample's group shares match the population's.
+
+    Each respondent in group g gets population_share[g] / sample_share[g]; the weights
+    average 1. Every group present must have a population share, and shares must sum to 1.
+    """
+    if not population_shares:
+        raise ValueError("give the population share of each group")
+    total = sum(population_shares.values())
+    if any(share < 0 for share in population_shares.values()) or not 0.99 <= total <= 1.01:
+        raise ValueError(f"population shares must be positive and sum to 1, not {total:g}")
+    labels = groups.astype("object")
+    missing = sorted({str(g) for g in labels.dropna().unique()} - set(population_shares))
+    if missing or labels.isna().any():
+        what = ", ".join(missing) or NO_ANSWER
+        raise ValueError(f"no population share for group {what}")
+    sample = labels.value_counts(normalize=True)
+    weights = labels.map(lambda g: population_shares[g] / sample[g])
+    return weights.astype(float)

@@ -1,0 +1,244 @@
+"""Cross-tabulations of the surveys' closed questions, built from the questionnaires."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from coding import crosstab
+from coding.crosstab import Block, ScalePoint
+
+from .questionnaire import Question, Questionnaire, translate
+from .responses import completed_responses
+
+STATS = ("distribution", "mean")
+
+
+class CrosstabError(ValueError):
+    """A cross-tabulation that cannot be made as asked, said in plain words."""
+
+
+@dataclass
+class Crosstab:
+    """The tables of one request: which surveys, grouped how, with which statistic."""
+
+    surveys: list[str]
+    by: str
+    stat: str
+    tables: list[tuple[Block, pd.DataFrame]]  # one tidy table per question block
+    min_cell: int
+    weighted: str = ""
+
+    @property
+    def survey_label(self) -> str:
+        """Return the survey ids joined, as written in the tidy tables."""
+        return ",".join(self.surveys)
+
+    def tidy(self) -> pd.DataFrame:
+        """Return every table stacked in the documented CSV columns."""
+        columns = (
+            crosstab.DISTRIBUTION_COLUMNS if self.stat == "distribution" else crosstab.MEAN_COLUMNS
+        )
+        frames = [table[columns] for _block, table in self.tables]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def block_of(question: Question, language=None) -> Block:
+    """Describe a grid or single-choice question as a block to tabulate."""
+    items = (
+        tuple(
+            (f"{question.name}.{i.name}", i.name, translate(i.label, language))
+            for i in question.items
+        )
+        if question.type == "grid"
+        else ((question.name, "", translate(question.label, language)),)
+    )
+    scale = tuple(
+        ScalePoint(c.name, translate(c.label, language), c.value, c.missing)
+        for c in question.choices
+    )
+    return Block(question.name, translate(question.label, language), items, scale)
+
+
+def _shared_questions(questionnaires: list[Questionnaire], stat: str) -> list[Question]:
+    """Return the grids asked, with the same items and scale, in every one of the surveys."""
+    first, *others = questionnaires
+    shared = []
+    for question in first.questions:
+        if question.type != "grid":
+            continue
+        if stat == "mean" and not any(
+            c.value is not None and not c.missing for c in question.choices
+        ):
+            continue
+        same = all(
+            (other_q := other.question(question.name)) is not None
+            and other_q.type == "grid"
+            and [i.name for i in other_q.items] == [i.name for i in question.items]
+            and [c.name for c in other_q.choices] == [c.name for c in question.choices]
+            for other in others
+        )
+        if same:
+            shared.append(question)
+    return shared
+
+
+def responses_of(
+    db: sqlite_utils.Database, questionnaires: dict, surveys: list[str]
+) -> pd.DataFrame:
+    """Return the completed responses of several surveys in one frame with a survey column."""
+    frames = []
+    for survey in surveys:
+        frame = completed_responses(db, questionnaires[survey])
+        frames.append(frame.assign(survey=survey))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def groups_of(frame: pd.DataFrame, questionnaires: dict, surveys: list[str], by: str):
+    """Return each response's group label, and the groups in questionnaire order."""
+    if by == "survey":
+        titles = {s: translate(questionnaires[s].title) for s in surveys}
+        return frame.survey.map(titles), [titles[s] for s in surveys]
+    labels, order = {}, []
+    for survey in surveys:
+        question = questionnaires[survey].question(by)
+        if question is None or question.type != "select_one":
+            raise CrosstabError(f"'{by}' is not a single-choice question of survey '{survey}'")
+        for choice in question.choices:
+            label = translate(choice.label)
+            labels.setdefault(choice.name, label)
+            if label not in order:
+                order.append(label)
+    return frame[by].map(labels), order
+
+
+def parse_shares(text: str) -> dict[str, float]:
+    """Read population shares written as name=share,name=share."""
+    shares = {}
+    for part in (text or "").split(","):
+        name, sep, value = part.partition("=")
+        try:
+            shares[name.strip()] = float(value)
+        except ValueError:
+            raise CrosstabError(f"'{part.strip()}' is not name=share, e.g. staff=0.5") from None
+        if not sep or not name.strip():
+            raise CrosstabError(f"'{part.strip()}' is not name=share, e.g. staff=0.5")
+    return shares
+
+
+def weights_of(frame, questionnaires, surveys, weight=None, poststratify=None, shares=None):
+    """Return per-response weights from a numeric column or by post-stratification, or None."""
+    if weight and poststratify:
+        raise CrosstabError("use either a weight column or post-stratification, not both")
+    if weight:
+        if weight not in frame.columns or not pd.api.types.is_numeric_dtype(frame[weight]):
+            raise CrosstabError(f"'{weight}' is not a numeric column of the responses")
+        values = frame[weight].astype(float)
+        if values.isna().any() or (values < 0).any():
+            raise CrosstabError(f"every response needs a weight of 0 or more in '{weight}'")
+        return values.to_numpy()
+    if poststratify:
+        if poststratify == "survey":
+            groups = frame.survey
+        else:
+            groups = frame.get(poststratify)
+            if groups is None:
+                raise CrosstabError(f"'{poststratify}' is not a question of these surveys")
+        try:
+            return crosstab.poststratify(groups, parse_shares(shares)).to_numpy()
+        except ValueError as error:
+            raise CrosstabError(str(error)) from None
+    return None
+
+
+def make_crosstab(
+    db,
+    questionnaires: dict,
+    surveys: list[str],
+    by: str = "survey",
+    stat: str = "distribution",
+    min_cell: int = 5,
+    questions: list[str] | None = None,
+    weight: str | None = None,
+    poststratify: str | None = None,
+    shares: str | None = None,
+) -> Crosstab:
+    """Tabulate the shared grids of the surveys by group: distributions or mean indices."""
+    if stat not in STATS:
+        raise CrosstabError(f"stat must be one of {', '.join(STATS)}")
+    unknown = [s for s in surveys if s not in questionnaires]
+    if unknown or not surveys:
+        raise CrosstabError(f"no survey {', '.join(unknown) or '(none given)'}")
+    if min_cell < 1:
+        raise CrosstabError("the minimum cell size must be at least 1")
+    chosen = _shared_questions([questionnaires[s] for s in surveys], stat)
+    if questions:
+        missing = [q for q in questions if q not in {c.name for c in chosen}]
+        if missing:
+            raise CrosstabError(f"{', '.join(missing)}: not a grid shared by {', '.join(surveys)}")
+        chosen = [q for q in chosen if q.name in questions]
+    frame = responses_of(db, questionnaires, surveys)
+    groups, order = groups_of(frame, questionnaires, surveys, by)
+    weights = weights_of(frame, questionnaires, surveys, weight, poststratify, shares)
+    tabulate = crosstab.distribution if stat == "distribution" else crosstab.means
+    tables = []
+    for question in chosen:
+        block = block_of(question)
+        table = tabulate(
+            frame, block, groups, ",".join(surveys), weights, min_cell, group_order=order
+        )
+        tables.append((block, table))
+    label = (
+        f"weighted by {weight}"
+        if weight
+        else (f"post-stratified on {poststratify}" if poststratify else "")
+    )
+    return Crosstab(surveys, by, stat, tables, min_cell, label)
+
+
+def wide_distribution(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Return a distribution as a wide table (a row per item and group) and its % columns.
+
+    Substantive answers and the agree share are fractions of the base n; a non-substantive
+    answer ("Do not know") is given as a count.
+    """
+    rows, percent_columns = [], []
+    for (item_label, group), part in table.groupby(["item_label", "group"], sort=False):
+        base = part[part.value == crosstab.BASE_VALUE].iloc[0]
+        row = {"Item": item_label, "Group": group}
+        row["n"] = np.nan if base.suppressed else base.base
+        for answer in part[part.value != crosstab.BASE_VALUE].itertuples():
+            if answer.missing:
+                row[f"{answer.value_label} (count)"] = answer.count
+            else:
+                row[answer.value_label] = answer.percent / 100
+                if answer.value_label not in percent_columns:
+                    percent_columns.append(answer.value_label)
+        row["suppressed"] = bool(base.suppressed)
+        rows.append(row)
+    return pd.DataFrame(rows), percent_columns
+
+
+def wide_means(table: pd.DataFrame) -> pd.DataFrame:
+    """Return mean indices as a wide table: a row per item, a column per group (as Table 6)."""
+    ordered = crosstab.sort_by_overall(table)
+    groups = list(dict.fromkeys(ordered.group))
+    wide = ordered.pivot_table(
+        index="item_label", columns="group", values="mean", sort=False, dropna=False
+    )
+    return wide.reindex(columns=groups).reset_index().rename(columns={"item_label": "Item"})
+
+
+def group_sizes(table: pd.DataFrame) -> dict[str, float]:
+    """Return the largest n of each group in a means table."""
+    return table.groupby("group", sort=False)["n"].max().to_dict()
+
+
+def has_data(table: pd.DataFrame) -> bool:
+    """Whether any group of a table has numbers to show."""
+    return bool((~table["suppressed"]).any()) and not np.all(
+        table.get("count", table.get("n")).isna()
+    )

@@ -1,0 +1,165 @@
+"""Report-ready files of a cross-tabulation: CSV, XLSX, Markdown tables and charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from coding import crosstab as ct
+from exports.csv import write_csv
+
+from .crosstabs import Crosstab, wide_distribution, wide_means
+from .dictionary import data_dictionary
+from .questionnaire import translate
+from .responses import completed_responses, with_labels
+
+SUPPRESSED = "suppressed"
+
+
+def notes_of(result: Crosstab, block) -> list[str]:
+    """Return the lines written under a table: base, suppression rule, weighting."""
+    notes = []
+    if result.stat == "distribution":
+        missing = [p.label for p in block.scale if p.missing]
+        dk = f" ({', '.join(missing)} counted apart, not in the percentages)" if missing else ""
+        notes.append(f"Percentages of the substantive answers; n = their number{dk}.")
+    else:
+        notes.append("Mean rating (index) of those who rated the item; n = their number.")
+    notes.append(
+        f"Groups with fewer than {result.min_cell} answers are suppressed to preserve"
+        " confidentiality."
+    )
+    if result.weighted:
+        notes.append(f"Percentages and means {result.weighted}; n is unweighted.")
+    notes.append(f"Surveys: {', '.join(result.surveys)}; groups: {result.by}.")
+    return notes
+
+
+def display_table(result: Crosstab, table):
+    """Return a block's wide table with suppressed cells spelt out, and its % columns."""
+    if result.stat == "distribution":
+        wide, percent_columns = wide_distribution(table)
+        suppressed = wide.pop("suppressed")
+        value_columns = [c for c in wide.columns if c not in ("Item", "Group")]
+        wide[value_columns] = wide[value_columns].astype(object)
+        wide.loc[suppressed, value_columns] = SUPPRESSED
+        return wide, percent_columns
+    wide = wide_means(table).astype(object)
+    flags = table.pivot_table(index="item_label", columns="group", values="suppressed", sort=False)
+    for group in wide.columns[1:]:
+        hidden = wide["Item"].map(flags[group]).fillna(False).astype(bool)
+        wide.loc[hidden, group] = SUPPRESSED
+        wide.loc[~hidden, group] = wide.loc[~hidden, group].map(
+            lambda v: round(float(v), 2) if v == v else None
+        )
+    return wide, []
+
+
+def table_blocks(result: Crosstab):
+    """Return the crosstab as export blocks, one per question."""
+    from exports.xlsx import TableBlock
+
+    blocks = []
+    for block, table in result.tables:
+        wide, percent_columns = display_table(result, table)
+        blocks.append(
+            TableBlock(
+                name=block.question,
+                title=block.label,
+                table=wide,
+                percent_columns=percent_columns,
+                notes=notes_of(result, block),
+            )
+        )
+    return blocks
+
+
+def write_crosstab(result: Crosstab, fmt: str, target, db=None, questionnaires=None):
+    """Write a crosstab as tidy CSV, a formatted workbook or Markdown tables."""
+    if fmt == "csv":
+        write_csv(result.tidy(), target)
+        return
+    if fmt == "md":
+        from exports.markdown import to_markdown
+
+        text = to_markdown(table_blocks(result))
+        if hasattr(target, "write"):
+            target.write(text)
+        else:
+            Path(target).write_text(text, encoding="utf-8")
+        return
+    from exports.xlsx import write_workbook
+
+    responses = dictionary = None
+    if db is not None and len(result.surveys) == 1:
+        questionnaire = questionnaires[result.surveys[0]]
+        responses = with_labels(completed_responses(db, questionnaire), questionnaire)
+        dictionary = data_dictionary(questionnaire)
+    write_workbook(
+        target,
+        table_blocks(result),
+        responses=responses,
+        dictionary=dictionary,
+        title=f"Cross-tabulation of {', '.join(result.surveys)} by {result.by}",
+    )
+
+
+def chart_paths(result: Crosstab, output: str) -> list[Path]:
+    """Return one output path per table: the path itself for one, FILE-QUESTION.ext for more."""
+    path = Path(output)
+    if len(result.tables) == 1:
+        return [path]
+    return [
+        path.with_name(f"{path.stem}-{block.question}{path.suffix}") for block, _ in result.tables
+    ]
+
+
+def draw_chart(result: Crosstab, block, table, path):
+    """Draw one block's chart: diverging agreement bars, or a heat table of indices."""
+    from exports.charts import agreement_chart, heat_table
+
+    if result.stat == "distribution":
+        scale_rows = table[~table.value.isin([ct.AGREE_VALUE, ct.BASE_VALUE])]
+        return agreement_chart(scale_rows, path, title=block.label)
+    values = [p.value for p in block.scale if p.value is not None and not p.missing]
+    ordered = ct.sort_by_overall(table)
+    return heat_table(
+        ordered, path, title=block.label, vmin=min(values, default=1), vmax=max(values, default=5)
+    )
+
+
+def draw_charts(result: Crosstab, output: str) -> list[Path]:
+    """Draw a chart per table of the crosstab; return the files written."""
+    written = []
+    for (block, table), path in zip(result.tables, chart_paths(result, output), strict=True):
+        if not np.any(~table["suppressed"]):
+            continue
+        written.append(Path(draw_chart(result, block, table, path)))
+    return written
+
+
+def write_responses_sav(frame, questionnaire, path):
+    """Write the raw responses as an SPSS file with variable and value labels."""
+    from exports.sav import write_sav
+
+    variable_labels = {"response_id": "Response number"}
+    value_labels = {}
+    for column in questionnaire.columns():
+        variable_labels[column.name] = column.label()
+        question = column.question
+        if question.type in ("select_one", "grid"):
+            value_labels[column.name] = {c.name: translate(c.label) for c in question.choices}
+        elif question.type == "select_multiple":
+            value_labels[column.name] = {0: "not chosen", 1: "chosen"}
+    return write_sav(path, frame, variable_labels, value_labels)
+
+
+def write_responses_xlsx(frame, questionnaire, path):
+    """Write the raw responses and the data dictionary as a workbook."""
+    from exports.xlsx import write_workbook
+
+    write_workbook(
+        path, [], responses=frame, dictionary=data_dictionary(questionnaire),
+        title=translate(questionnaire.title),
+    )  # fmt: skip
