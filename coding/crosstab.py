@@ -21,7 +21,8 @@ DISTRIBUTION_COLUMNS = [
     "value", "value_label", "count", "percent",
 ]  # fmt: skip
 MEAN_COLUMNS = ["survey", "question", "item", "item_label", "group", "n", "mean"]
-BASE_VALUE, AGREE_VALUE = "n", "agree"
+# Rows of their own in a distribution; choice names never start with "_", so they cannot clash.
+BASE_VALUE, AGREE_VALUE = "_base", "_agree"
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,8 @@ def distribution(
     """Return counts and percentages of each scale point per item and group, tidy.
 
     Percentages are of the substantive answers ("Do not know" is counted but has no
-    percentage); each item and group also gets a row ``value="n"`` holding the base (the
-    unweighted number of substantive answers) and ``value="agree"`` holding the count and
+    percentage); each item and group also gets a row ``value="_base"`` holding the base (the
+    unweighted number of substantive answers) and ``value="_agree"`` holding the count and
     percentage of the upper half of the scale (Agree + Somewhat agree). A group with fewer
     than ``min_cell`` answers to an item is suppressed: its counts and percentages are
     empty and the column ``suppressed`` is True. With weights, counts and percentages are

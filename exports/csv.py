@@ -8,9 +8,20 @@ from typing import IO
 
 import pandas as pd
 
+from exports.safety import neutralise as neutralised
 
-def write_csv(frame: pd.DataFrame, target: str | Path | IO[str]) -> None:
-    """Write a table as CSV to a path (replaced whole, never half-written) or an open file."""
+
+def write_csv(
+    frame: pd.DataFrame, target: str | Path | IO[str], neutralise: bool = True
+) -> None:
+    """Write a table as CSV to a path (replaced whole, never half-written) or an open file.
+
+    With ``neutralise`` (the default) text that starts like a formula (``=``, ``+``, ``-``,
+    ``@``, tab, carriage return) gets a leading apostrophe, so that a spreadsheet opening
+    the file shows it as text instead of evaluating it.
+    """
+    if neutralise:
+        frame = neutralised(frame)
     if hasattr(target, "write"):
         frame.to_csv(target, index=False, lineterminator="\n")
         if target is sys.stdout:

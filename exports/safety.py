@@ -1,0 +1,44 @@
+"""Neutralise text that a spreadsheet would evaluate as a formula (CSV/formula injection)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# OWASP "CSV Injection": cells starting with these are read as formulas by Excel/LibreOffice.
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_text(value):
+    """Return a string prefixed with an apostrophe if it starts like a formula; else as is."""
+    if isinstance(value, str) and value.startswith(TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _neutralise_label(label):
+    """Return a column label neutralised, each level of a tuple (MultiIndex) label too."""
+    if isinstance(label, tuple):
+        return tuple(neutralise_text(part) for part in label)
+    return neutralise_text(label)
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose string cells and column labels cannot start a formula.
+
+    Only strings change: numbers, booleans, dates and missing values are kept as they are
+    (a numeric -3 stays -3, a text "-3" becomes "'-3"). The index is left unchanged.
+    """
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype("object")
+        elif pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(
+            column.dtype
+        ):
+            continue
+        elif pd.api.types.is_datetime64_any_dtype(column.dtype):
+            continue
+        out.isetitem(position, column.map(neutralise_text, na_action="ignore"))
+    out.columns = out.columns.map(_neutralise_label)
+    return out
