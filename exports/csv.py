@@ -11,9 +11,7 @@ import pandas as pd
 from exports.safety import neutralise as neutralised
 
 
-def write_csv(
-    frame: pd.DataFrame, target: str | Path | IO[str], neutralise: bool = True
-) -> None:
+def write_csv(frame: pd.DataFrame, target: str | Path | IO[str], neutralise: bool = True) -> None:
     """Write a table as CSV to a path (replaced whole, never half-written) or an open file.
 
     With ``neutralise`` (the default) text that starts like a formula (``=``, ``+``, ``-``,

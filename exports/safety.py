@@ -22,6 +22,17 @@ def _neutralise_label(label):
     return neutralise_text(label)
 
 
+def _never_text(dtype) -> bool:
+    """Return True for dtypes that cannot hold a string: numbers, booleans, dates."""
+    types = pd.api.types
+    return (
+        types.is_numeric_dtype(dtype)
+        or types.is_bool_dtype(dtype)
+        or types.is_datetime64_any_dtype(dtype)
+        or types.is_timedelta64_dtype(dtype)
+    )
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy whose string cells and column labels cannot start a formula.
 
@@ -31,14 +42,10 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
+        if _never_text(column.dtype):
+            continue
         if isinstance(column.dtype, pd.CategoricalDtype):
             column = column.astype("object")
-        elif pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(
-            column.dtype
-        ):
-            continue
-        elif pd.api.types.is_datetime64_any_dtype(column.dtype):
-            continue
         out.isetitem(position, column.map(neutralise_text, na_action="ignore"))
     out.columns = out.columns.map(_neutralise_label)
     return out

@@ -84,16 +84,18 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     app.teardown_appcontext(db.close_db)
     app.add_template_filter(translate, "t")
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["zip"] = zip
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
     compress.init_app(app)
-    from . import auth, code_answers, evaluate, respond
+    from . import auth, code_answers, crosstab_views, evaluate, respond
 
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(evaluate.bp)
     app.register_blueprint(code_answers.bp)
+    app.register_blueprint(crosstab_views.bp)
     app.before_request(auth.load_evaluator)
     app.add_url_rule("/", "index", respond.index)
 

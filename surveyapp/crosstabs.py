@@ -31,6 +31,8 @@ class Crosstab:
     tables: list[tuple[Block, pd.DataFrame]]  # one tidy table per question block
     min_cell: int
     weighted: str = ""
+    frame: pd.DataFrame | None = None  # the responses tabulated
+    groups: pd.Series | None = None  # each response's group label
 
     @property
     def survey_label(self) -> str:
@@ -196,7 +198,7 @@ def make_crosstab(
         if weight
         else (f"post-stratified on {poststratify}" if poststratify else "")
     )
-    return Crosstab(surveys, by, stat, tables, min_cell, label)
+    return Crosstab(surveys, by, stat, tables, min_cell, label, frame, groups)
 
 
 def wide_distribution(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

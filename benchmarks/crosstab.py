@@ -1,0 +1,106 @@
+"""Time and memory of `surveyapp crosstab staff --by region --stat distribution`.
+
+For 10,000 and 100,000 synthetic complete staff responses: the command end to end (a fresh
+process: start-up, reading SQLite, tabulating every shared grid, writing the CSV) with its
+peak memory, and in the same run the time of the pure counting step against a lower bound,
+one numpy.bincount over the same integer codes.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coding.crosstab import _group_codes, _value_codes, count_answers  # noqa: E402
+from surveyapp import create_app  # noqa: E402
+from surveyapp.crosstabs import block_of, groups_of, responses_of  # noqa: E402
+from surveyapp.db import get_db  # noqa: E402
+from surveyapp.synthetic import synthetic_responses  # noqa: E402
+
+REPEATS = 5
+
+
+def fill(database: str, count: int):
+    """Store synthetic complete staff responses."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE": database})
+    with app.app_context():
+        questionnaire = app.extensions["questionnaires"]["staff"]
+        frame = synthetic_responses(questionnaire, count, seed=count)
+        frame["questionnaire_version"] = questionnaire.version
+        frame["source"] = "import"
+        db = get_db()
+        with db.conn:
+            db["responses_staff"].insert_all(frame.to_dict("records"), batch_size=2000)
+    return app
+
+
+def end_to_end(database: str, output: str) -> tuple[float, float]:
+    """Run the command in a fresh process; return seconds and its peak memory in MB."""
+    command = [
+        str(ROOT / ".venv" / "bin" / "surveyapp"), "--db", database,
+        "crosstab", "staff", "--by", "region", "--stat", "distribution", "-o", output,
+    ]  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    took = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return took, peak
+
+
+def counting(app) -> tuple[float, float, int]:
+    """Return the best time of the counting step and of its bincount bound, and the cells."""
+    with app.app_context():
+        questionnaires = app.extensions["questionnaires"]
+        frame = responses_of(get_db(), questionnaires, ["staff"])
+        groups, order = groups_of(frame, questionnaires, ["staff"], "region")
+        grids = [q for q in questionnaires["staff"].questions if q.type == "grid"]
+        group_codes, labels = _group_codes(groups, order)
+        prepared = []
+        for question in grids:
+            block = block_of(question)
+            for column, _item, _label in block.items:
+                prepared.append((_value_codes(frame[column], block.scale), len(block.scale)))
+    n_groups = len(labels)
+    ours, bound = [], []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for values, n_values in prepared:
+            count_answers(values, group_codes, n_values, n_groups)
+        ours.append(time.perf_counter() - start)
+        flat = [(group_codes * n_values + values, n_values) for values, n_values in prepared]
+        start = time.perf_counter()
+        for index, n_values in flat:
+            np.bincount(index, minlength=n_groups * n_values)
+        bound.append(time.perf_counter() - start)
+    return min(ours), min(bound), len(prepared)
+
+
+def main():
+    print("surveyapp crosstab staff --by region --stat distribution, synthetic staff responses")
+    for count in (10_000, 100_000):
+        with tempfile.TemporaryDirectory() as folder:
+            database = f"{folder}/bench.db"
+            start = time.perf_counter()
+            app = fill(database, count)
+            print(f"  {count:>7} responses (stored in {time.perf_counter() - start:.1f} s)")
+            took, peak = end_to_end(database, f"{folder}/crosstab.csv")
+            rows = len(Path(f"{folder}/crosstab.csv").read_text().splitlines()) - 1
+            print(f"    end to end: {took:.2f} s, peak memory {peak:.0f} MB, {rows} CSV rows")
+            ours, bound, items = counting(app)
+            print(
+                f"    counting step ({items} items): {ours * 1000:.1f} ms;"
+                f" bincount bound {bound * 1000:.1f} ms; ratio {ours / bound:.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()

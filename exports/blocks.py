@@ -1,0 +1,75 @@
+"""A labelled table with its title and notes, as written to a workbook sheet or Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class TableBlock:
+    """One table of a report, ready to write.
+
+    Parameters
+    ----------
+    name : str
+        Sheet name in a workbook (shortened to 31 characters, made unique and stripped of
+        ``[]:*?/\\`` when written).
+    title : str
+        Title written above the table.
+    table : pandas.DataFrame
+        The wide table, already labelled: the first column(s) hold the row labels and the
+        column names are the headers shown. A named index is written as leading columns;
+        a default (unnamed) index is not written. Tuple (MultiIndex) column names are
+        joined with a space.
+    percent_columns : list of str
+        Columns holding fractions 0-1, shown as percentages (0.45 as 45%).
+    notes : list of str
+        Lines written under the table (base, exclusions, suppression rule).
+    """
+
+    name: str
+    title: str
+    table: pd.DataFrame
+    percent_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def column_name(label) -> str:
+    """Return a column label as one header string (tuple levels joined with a space)."""
+    if isinstance(label, tuple):
+        return " ".join(str(part) for part in label if str(part) != "")
+    return str(label)
+
+
+def flat_table(block: TableBlock) -> tuple[pd.DataFrame, set[str]]:
+    """Return the block's table with a flat string header and the set of percent columns.
+
+    Raises ValueError when a percent column is missing or holds values outside 0-1 (such as
+    percentages 0-100, which would show as 4500%).
+    """
+    table = block.table
+    if any(name is not None for name in table.index.names):
+        table = table.reset_index()
+    table = table.copy()
+    table.columns = [column_name(label) for label in table.columns]
+    percent = {column_name(label) for label in block.percent_columns}
+    for column in sorted(percent):
+        if column not in table.columns:
+            raise ValueError(f"{block.name}: percent column '{column}' is not in the table")
+        values = pd.to_numeric(table[column], errors="coerce")
+        if ((values < 0) | (values > 1.000001)).any():
+            raise ValueError(
+                f"{block.name}: percent column '{column}' must hold fractions 0-1, "
+                f"found {values.max():g}"
+            )
+    return table, percent
+
+
+def is_missing(value) -> bool:
+    """Return True for None, NaN, NA and NaT (not for strings or lists)."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,181 @@
+"""Excel workbooks of report tables: one sheet per table, then the responses and dictionary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from exports._files import replaced
+from exports.blocks import TableBlock, flat_table, is_missing
+from exports.safety import neutralise, neutralise_text
+
+__all__ = ["TableBlock", "sheet_names", "write_workbook"]
+
+TABLE_FREEZE = "A3"  # table sheets: title in row 1, header in row 2
+DATA_FREEZE = "A2"  # Responses and Data dictionary: header in row 1
+RESPONSES, DICTIONARY = "Responses", "Data dictionary"
+MAX_WIDTH, MIN_WIDTH = 60, 6
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+BOLD = Font(bold=True)
+
+
+def sheet_names(names: list[str], reserved: tuple[str, ...] = ()) -> list[str]:
+    """Return valid, unique sheet names: no []:*?/\\, at most 31 characters, never blank."""
+    taken = {name.casefold() for name in reserved}
+    result = []
+    for name in names:
+        clean = _FORBIDDEN.sub("", str(name)).strip().strip("'").strip() or "Sheet"
+        if clean.casefold() == "history":  # reserved by Excel
+            clean = "History table"
+        candidate, number = clean[:31], 1
+        while candidate.casefold() in taken:
+            number += 1
+            suffix = f" ({number})"
+            candidate = clean[: 31 - len(suffix)] + suffix
+        taken.add(candidate.casefold())
+        result.append(candidate)
+    return result
+
+
+def _cell_value(value):
+    """Return a value openpyxl stores as itself: numbers as numbers, text made safe."""
+    if is_missing(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isinf(value):
+        return str(value)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, bool | int | float | dt.date | dt.time):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", neutralise_text(str(value)))
+
+
+def _shown_width(value, number_format: str | None) -> int:
+    """Return roughly how many characters a cell takes on screen."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if number_format == "0%":
+            return len(f"{value:.0%}")
+        return len(f"{value:.2f}" if number_format else f"{value:.10g}")
+    longest = max(str(value).splitlines() or [""], key=len)
+    return len(longest)
+
+
+def _number_format(column: pd.Series, percent: bool, decimals: bool) -> str | None:
+    """Return the column's number format: 0% for fractions, 0.00 for non-whole numbers."""
+    if percent:
+        return "0%"
+    if decimals and pd.api.types.is_float_dtype(column.dtype):
+        values = column.dropna()
+        if len(values) and not (values == values.round()).all():
+            return "0.00"
+    return None
+
+
+def _write_rows(sheet, table: pd.DataFrame, first_row: int, percent: set[str], decimals: bool):
+    """Write the header (bold) and rows from first_row on; return the column widths."""
+    columns = [str(name) for name in table.columns]
+    widths = [len(name) for name in columns]
+    for c, name in enumerate(columns, start=1):
+        cell = sheet.cell(row=first_row, column=c, value=_cell_value(name))
+        cell.font = BOLD
+        cell.data_type = "s"
+    formats = [
+        _number_format(table.iloc[:, c], name in percent, decimals)
+        for c, name in enumerate(columns)
+    ]
+    for r, row in enumerate(table.itertuples(index=False, name=None), start=first_row + 1):
+        for c, raw in enumerate(row, start=1):
+            value = _cell_value(raw)
+            if value is None:
+                continue
+            cell = sheet.cell(row=r, column=c, value=value)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+            elif number and formats[c - 1]:
+                cell.number_format = formats[c - 1]
+            widths[c - 1] = max(widths[c - 1], _shown_width(value, formats[c - 1]))
+    return widths
+
+
+def _fit(sheet: Worksheet, widths: list[int]) -> None:
+    """Set each column's width from the longest value shown in it."""
+    for c, width in enumerate(widths, start=1):
+        letter = get_column_letter(c)
+        sheet.column_dimensions[letter].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+
+
+def _table_sheet(sheet: Worksheet, block: TableBlock) -> None:
+    """Write a block: title in A1, header in row 2, rows below, then its notes."""
+    table, percent = flat_table(block)
+    table = neutralise(table)  # header and text cells; numbers are kept
+    percent = {neutralise_text(name) for name in percent}
+    title = sheet.cell(row=1, column=1, value=_cell_value(block.title))
+    title.font = Font(bold=True, size=12)
+    if title.value is not None:
+        title.data_type = "s"
+    widths = _write_rows(sheet, table, 2, percent, decimals=True)
+    row = 2 + len(table) + 2
+    for note in block.notes:
+        cell = sheet.cell(row=row, column=1, value=_cell_value(note))
+        cell.font = Font(italic=True)
+        row += 1
+    sheet.freeze_panes = TABLE_FREEZE
+    _fit(sheet, widths)
+
+
+def _data_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
+    """Write a data frame with its header in row 1, frozen, and the columns fitted."""
+    widths = _write_rows(sheet, neutralise(frame), 1, set(), decimals=False)
+    sheet.freeze_panes = DATA_FREEZE
+    if len(frame.columns):
+        sheet.auto_filter.ref = sheet.dimensions
+    _fit(sheet, widths)
+
+
+def write_workbook(
+    path: str | Path,
+    blocks: list[TableBlock],
+    responses: pd.DataFrame | None = None,
+    dictionary: pd.DataFrame | None = None,
+    title: str = "",
+) -> Path:
+    """Write the tables, one sheet each, then "Responses" and "Data dictionary" if given.
+
+    Table sheets have the title in A1, the header in row 2 and are frozen at A3; the
+    responses and dictionary sheets have their header in row 1, frozen at A2. Text that
+    starts like a formula is prefixed with an apostrophe. The file is replaced whole.
+    """
+    reserved = tuple(
+        name
+        for name, frame in ((RESPONSES, responses), (DICTIONARY, dictionary))
+        if frame is not None
+    )
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    if title:
+        workbook.properties.title = title
+    for block, name in zip(blocks, sheet_names([b.name for b in blocks], reserved), strict=True):
+        _table_sheet(workbook.create_sheet(name), block)
+    if responses is not None:
+        _data_sheet(workbook.create_sheet(RESPONSES), responses)
+    if dictionary is not None:
+        _data_sheet(workbook.create_sheet(DICTIONARY), dictionary)
+    if not workbook.sheetnames:
+        workbook.create_sheet("Empty")
+    path = Path(path)
+    with replaced(path) as partial:
+        workbook.save(partial)
+    return path

@@ -1,0 +1,146 @@
+"""The workspace's cross-tabulations: tables, charts and downloads per survey and group."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from coding import crosstab as ct
+
+from .auth import login_required
+from .crosstabs import CrosstabError, make_crosstab
+from .db import get_db
+from .report_files import display_table, draw_chart, notes_of, write_crosstab
+
+bp = Blueprint("crosstabs", __name__, url_prefix="/evaluate/crosstabs")
+FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "md": "text/markdown",
+}
+CHARTS = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every cross-tabulation needs a signed-in evaluator."""
+
+
+def _request_crosstab(questions=None):
+    """Return the crosstab the query string asks for, and the choices behind it."""
+    questionnaires = current_app.extensions["questionnaires"]
+    surveys = [s for s in request.args.getlist("survey") if s in questionnaires]
+    surveys = surveys or list(questionnaires)
+    by = request.args.get("by", "survey")
+    stat = request.args.get("stat", "distribution")
+    min_cell = request.args.get("min_cell", 5, type=int)
+    result = make_crosstab(
+        get_db(), questionnaires, surveys, by, stat, min_cell if min_cell else 5, questions
+    )
+    return result
+
+
+def _group_choices(surveys: list[str]) -> list[tuple[str, str]]:
+    """Return the single-choice questions asked in every one of the surveys."""
+    questionnaires = current_app.extensions["questionnaires"]
+    first = questionnaires[surveys[0]]
+    choices = [("survey", "Survey")]
+    for question in first.questions:
+        if question.type == "select_one" and all(
+            (other := questionnaires[s].question(question.name)) is not None
+            and other.type == "select_one"
+            for s in surveys[1:]
+        ):
+            choices.append((question.name, question.name))
+    return choices
+
+
+@bp.route("/")
+def tables():
+    """Show the cross-tabulation the evaluator chose, with charts and download links."""
+    questionnaires = current_app.extensions["questionnaires"]
+    error, result, shown = None, None, []
+    try:
+        result = _request_crosstab()
+    except CrosstabError as problem:
+        error = str(problem)
+    if result is not None:
+        for block, table in result.tables:
+            wide, percent_columns = display_table(result, table)
+            tests = None
+            if result.stat == "distribution":
+                tests = ct.significance(result.frame, block, result.groups)
+            shown.append(
+                {
+                    "block": block,
+                    "wide": wide,
+                    "percent_columns": percent_columns,
+                    "notes": notes_of(result, block),
+                    "has_numbers": bool((~table["suppressed"]).any()),
+                    "tests": tests,
+                }
+            )
+    surveys = result.surveys if result else list(questionnaires)
+    return render_template(
+        "crosstabs/tables.html",
+        questionnaires=questionnaires,
+        result=result,
+        shown=shown,
+        error=error,
+        surveys=surveys,
+        group_choices=_group_choices(surveys),
+        args=request.args,
+        query=request.query_string.decode(),
+    ), (400 if error else 200)
+
+
+@bp.route("/download.<fmt>")
+def download(fmt: str):
+    """Download the cross-tabulation as tidy CSV, a workbook or Markdown."""
+    if fmt not in FORMATS:
+        abort(404)
+    try:
+        result = _request_crosstab()
+    except CrosstabError as problem:
+        abort(400, str(problem))
+    name = f"crosstab-{'-'.join(result.surveys)}-by-{result.by}-{result.stat}.{fmt}"
+    if fmt == "xlsx":
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            write_crosstab(result, fmt, path, get_db(), current_app.extensions["questionnaires"])
+            body = path.read_bytes()
+    else:
+        buffer = io.StringIO()
+        write_crosstab(result, fmt, buffer)
+        body = buffer.getvalue()
+    return Response(
+        body,
+        mimetype=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/chart/<question>.<ext>")
+def chart(question: str, ext: str):
+    """Draw one question's chart as PNG or SVG."""
+    if ext not in CHARTS:
+        abort(404)
+    try:
+        result = _request_crosstab([question])
+    except CrosstabError:
+        abort(404)
+    [(block, table)] = result.tables
+    if not (~table["suppressed"]).any():
+        abort(404)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{question}.{ext}"
+        draw_chart(result, block, table, path)
+        body = path.read_bytes()
+    headers = {}
+    if request.args.get("download"):
+        headers["Content-Disposition"] = f'attachment; filename="{question}-by-{result.by}.{ext}"'
+    return Response(body, mimetype=CHARTS[ext], headers=headers)
