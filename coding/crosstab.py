@@ -68,22 +68,13 @@ def _group_codes(groups: pd.Series, order: list[str] | None) -> tuple[np.ndarray
 
 
 def _value_codes(column: pd.Series, scale: tuple[ScalePoint, ...]) -> np.ndarray:
-    """Return each answer's position on the scale, or -1 when unanswered."""
-    names = [point.name for point in scale]
-    values = (
-        column.astype("object")
-        .where(column.notna(), None)
-        .map(
-            lambda v: (
-                None
-                if v is None
-                else str(v).removesuffix(".0")
-                if isinstance(v, float)
-                else str(v)
-            )
-        )
-    )
-    return pd.Categorical(values, categories=names).codes.astype(np.int64)
+    """Return each answer's position on the scale, or -1 when unanswered or off the scale."""
+    lookup = {point.name: position for position, point in enumerate(scale)}
+    if pd.api.types.is_numeric_dtype(column):  # ratings read back as numbers: 5.0 -> "5"
+        lookup.update({float(name): position for name, position in list(lookup.items())
+                       if name.lstrip("-").isdigit()})  # fmt: skip
+    codes = column.map(lookup)
+    return codes.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def count_answers(value_codes, group_codes, n_values, n_groups, weights=None) -> np.ndarray:

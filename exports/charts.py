@@ -1,0 +1,425 @@
+"""Charts of survey results: diverging agreement bars and a heat table of mean ratings.
+
+Figures are drawn on ``matplotlib.figure.Figure`` with the Agg canvas, never through
+pyplot, and every setting is local (``matplotlib.rc_context``): the caller's matplotlib
+state is left alone. SVG text stays text, so the statements can be searched and edited.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize, to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.transforms import blended_transform_factory
+
+from exports._files import replaced
+
+FORMATS = {".png": "png", ".svg": "svg"}
+DPI = 150
+RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "surveyapp",
+    "font.size": 9,
+    "hatch.linewidth": 0.8,
+}
+# Dark to light: the strongest answer darkest on each side; disagreement also hatched.
+AGREE_SHADES = ["#08306b", "#2171b5", "#6baed6", "#c6dbef"]
+DISAGREE_SHADES = ["#7f2704", "#d94801", "#fd8d3c", "#fdd0a2"]
+NEUTRAL_SHADE = "#d9d9d9"
+DISAGREE_HATCH = "///"
+HEADING_LINE = 0.155  # inches per line of a statement (9 pt, line spacing 1.25)
+PITCH, BAR, GAP = 0.3, 0.22, 0.16  # inches: between bars, a bar's height, before a statement
+TIDY_COLUMNS = [
+    "item_label", "group", "value", "value_label", "percent", "count", "base",
+    "suppressed", "missing", "order",
+]  # fmt: skip
+
+
+def _format_of(path: str | Path) -> str:
+    """Return "png" or "svg" from the path's suffix; anything else raises ValueError."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"a chart is written as .png or .svg; '{Path(path).name}' ends in "
+            f"'{suffix or '(no suffix)'}'"
+        )
+    return FORMATS[suffix]
+
+
+def _save(figure: Figure, path: str | Path, fmt: str) -> Path:
+    """Save the figure whole (temporary file, then rename) and return its path."""
+    path = Path(path)
+    FigureCanvasAgg(figure)
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    with replaced(path) as partial:
+        figure.savefig(
+            partial, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.15, metadata=metadata
+        )
+    return path
+
+
+def _shades(palette: list[str], n: int) -> list[str]:
+    """Return n colours spread over the palette, darkest first."""
+    if n <= 1:
+        return palette[1:2] if n else []
+    positions = np.linspace(0, len(palette) - 1, n).round().astype(int)
+    return [palette[p] for p in positions]
+
+
+def _luminance(colour) -> float:
+    """Return the colour's relative lightness, 0 (black) to 1 (white)."""
+    red, green, blue = to_rgb(colour)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _hatch_colour(colour) -> str:
+    """Return the hatching's colour: light on dark shades, dark on light ones."""
+    return "#f2f2f2" if _luminance(colour) < 0.5 else "#3a3a3a"
+
+
+def _text_colour(colour) -> str:
+    """Return white on dark colours and near-black on light ones."""
+    return "white" if _luminance(colour) < 0.5 else "#1a1a1a"
+
+
+def _unique(values) -> list:
+    """Return the values in order of first appearance."""
+    return list(dict.fromkeys(values))
+
+
+def _scale_rows(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows of scale points, dropping the base and total rows of a cross-tab.
+
+    ``coding.crosstab.distribution`` ends each scale with two summary rows: ``agree`` (the
+    upper half of the scale) and ``n`` (the base); they are the two highest orders.
+    """
+    absent = [column for column in TIDY_COLUMNS if column not in tidy.columns]
+    if absent:
+        raise ValueError(f"the distribution lacks the columns {', '.join(absent)}")
+    orders = sorted(tidy["order"].dropna().unique())
+    if len(orders) >= 3:
+        at = {o: set(tidy.loc[tidy["order"] == o, "value"].astype(str)) for o in orders[-2:]}
+        if at[orders[-2]] == {"agree"} and at[orders[-1]] == {"n"}:
+            tidy = tidy[~tidy["order"].isin(orders[-2:])]
+    return tidy
+
+
+def _scale(rows: pd.DataFrame) -> list[tuple[str, str, bool]]:
+    """Return the scale as (value, label, missing) in scale order."""
+    points = rows.sort_values("order", kind="stable").drop_duplicates("order")
+    return [
+        (str(p.value), str(p.value_label), bool(p.missing)) for p in points.itertuples(index=False)
+    ]
+
+
+def _segments(substantive: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+    """Return (value, label, colour, hatch) per substantive point, in scale order.
+
+    The first half of the scale (most positive first) goes right of zero, the second half
+    left; a middle point of an odd scale is centred on zero.
+    """
+    n, half = len(substantive), len(substantive) // 2
+    agree, disagree = _shades(AGREE_SHADES, half), _shades(DISAGREE_SHADES, half)[::-1]
+    result = []
+    for position, (value, label) in enumerate(substantive):
+        if position < half:
+            result.append((value, label, agree[position], ""))
+        elif position >= n - half:
+            result.append((value, label, disagree[position - (n - half)], DISAGREE_HATCH))
+        else:
+            result.append((value, label, NEUTRAL_SHADE, ""))
+    return result
+
+
+def _shares(cell: pd.DataFrame, values: list[str]) -> np.ndarray:
+    """Return each substantive point's share of the bar in percent (summing to 100)."""
+    by_value = cell.assign(value=cell["value"].astype(str)).set_index("value")
+    for measure in ("percent", "count"):
+        raw = pd.to_numeric(by_value[measure], errors="coerce").groupby(level=0).first()
+        shares = raw.reindex(values).fillna(0).to_numpy(dtype=float)
+        if shares.sum() > 0:
+            return 100 * shares / shares.sum()
+    return np.zeros(len(values))
+
+
+def _bar(ax, y: float, shares: np.ndarray, segments, height: float) -> float:
+    """Draw one diverging bar at y and return where its right end lies."""
+    n, half = len(segments), len(segments) // 2
+    neutral = shares[half] if n % 2 else 0.0
+    starts = np.zeros(n)
+    right = neutral / 2
+    for position in range(half - 1, -1, -1):  # from zero outwards: Somewhat agree, Agree
+        starts[position], right = right, right + shares[position]
+    left = -neutral / 2
+    for position in range(n - half, n):  # from zero outwards: Somewhat disagree, Disagree
+        left -= shares[position]
+        starts[position] = left
+    if n % 2:
+        starts[half] = -neutral / 2
+    for position, (_value, _label, colour, hatch) in enumerate(segments):
+        width = shares[position]
+        if width <= 0:
+            continue
+        ax.barh(
+            y,
+            width,
+            left=starts[position],
+            height=height,
+            color=colour,
+            hatch=hatch,
+            edgecolor=_hatch_colour(colour),
+            linewidth=0,
+        )
+        if width >= 8:
+            ax.text(
+                starts[position] + width / 2,
+                y,
+                f"{width:.0f}%",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=_text_colour(colour),
+                bbox={"boxstyle": "round,pad=0.1", "fc": colour, "lw": 0} if hatch else None,
+            )
+    return right
+
+
+def _layout(figure: Figure, width: float, top: float, body: float, bottom: float, left, right):
+    """Set the figure's size in inches and return an axes whose y unit is one inch."""
+    height = top + body + bottom
+    figure.set_size_inches(width, height)
+    ax = figure.add_axes(
+        (left / width, bottom / height, (width - left - right) / width, body / height)
+    )
+    ax.set_ylim(body, 0)
+    return ax
+
+
+def _item_height(heading_lines: int, groups: int) -> float:
+    """Return the height in inches of one statement: gap, heading and one bar per group."""
+    return GAP + heading_lines * HEADING_LINE + 0.05 + groups * PITCH
+
+
+def _group_bar(ax, centre: float, cell: pd.DataFrame, values, segments, min_cell: int) -> None:
+    """Draw one group's bar with its n, or an empty bar marked as suppressed."""
+    if cell["suppressed"].fillna(False).astype(bool).any():
+        box = Rectangle((-50, centre - BAR / 2), 100, BAR, fill=False, edgecolor="#9e9e9e",
+                        linestyle="--", linewidth=0.8)  # fmt: skip
+        ax.add_patch(box)
+        ax.text(0, centre, f"suppressed (n<{min_cell})", ha="center", va="center", fontsize=8,
+                style="italic", color="#4d4d4d")  # fmt: skip
+        return
+    end = _bar(ax, centre, _shares(cell, values), segments, BAR)
+    base = pd.to_numeric(cell["base"], errors="coerce").dropna()
+    if len(base):
+        ax.text(end + 1.5, centre, f"n={int(base.iloc[0])}", va="center", fontsize=8,
+                color="#333333")  # fmt: skip
+
+
+def agreement_chart(
+    tidy: pd.DataFrame, path: str | Path, title: str = "", min_cell: int = 5
+) -> Path:
+    """Draw agreement as diverging stacked bars, one per item and group; return the path.
+
+    ``tidy`` has a row per item, group and scale point with the columns ``item_label,
+    group, value, value_label, percent, count, base, suppressed, missing, order``
+    (``coding.crosstab.distribution`` gives them; its summary rows are ignored). Agree
+    goes right of zero, disagree left; non-substantive points (``missing``) are left out
+    and named in a note. Items and groups keep their order of appearance.
+    """
+    fmt = _format_of(path)
+    rows = _scale_rows(tidy)
+    scale = _scale(rows)
+    substantive = [(value, label) for value, label, missing in scale if not missing]
+    segments = _segments(substantive)
+    values = [value for value, _label, _colour, _hatch in segments]
+    items, groups = _unique(rows["item_label"]), _unique(rows["group"])
+    label_width = max([len(str(g)) for g in groups] + [6]) * 0.075 + 0.3
+    headings = {item: textwrap.wrap(str(item), 50) or [""] for item in items}
+    body = sum(_item_height(len(headings[i]), len(groups)) for i in items) - GAP
+    title_lines = textwrap.wrap(title, 70)
+    with matplotlib.rc_context(RC):
+        figure = Figure()
+        ax = _layout(figure, 8.5, 0.3 + 0.22 * len(title_lines), body, 1.0, label_width + 0.2, 0.8)
+        heading = blended_transform_factory(figure.transFigure, ax.transData)
+        y, ticks, tick_labels = -GAP, [], []
+        for item in items:
+            y += GAP
+            ax.text(0.02, y, "\n".join(headings[item]), transform=heading, va="top",
+                    fontweight="bold", linespacing=1.25)  # fmt: skip
+            y += len(headings[item]) * HEADING_LINE + 0.05
+            for group in groups:
+                cell = rows[(rows["item_label"] == item) & (rows["group"] == group)]
+                centre, y = y + PITCH / 2, y + PITCH
+                if not cell.empty:
+                    _group_bar(ax, centre, cell, values, segments, min_cell)
+                    ticks.append(centre)
+                    tick_labels.append(str(group))
+        ax.set_xlim(-100, 100)
+        ax.set_xticks([-100, -50, 0, 50, 100], labels=["100%", "50%", "0", "50%", "100%"])
+        ax.set_yticks(ticks, labels=tick_labels)
+        ax.tick_params(axis="y", length=0)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        handles = [
+            Patch(
+                facecolor=colour,
+                hatch=hatch,
+                edgecolor=_hatch_colour(colour) if hatch else colour,
+                linewidth=0,
+                label=label,
+            )
+            for _value, label, colour, hatch in segments
+        ]
+        figure.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=max(1, len(handles)),
+            frameon=False,
+            bbox_to_anchor=(0.5, 0.3 / figure.get_figheight()),
+            handlelength=1.6,
+            columnspacing=1.4,
+        )
+        excluded = [label for _value, label, missing in scale if missing]
+        note = "Percent of substantive answers"
+        note += f" ({', '.join(excluded)} excluded)." if excluded else "."
+        figure.text(0.02, 0.1 / figure.get_figheight(), note, fontsize=7.5, color="#333333")
+        if title_lines:
+            figure.text(
+                0.02,
+                1 - 0.12 / figure.get_figheight(),
+                "\n".join(title_lines),
+                va="top",
+                fontsize=11,
+                fontweight="bold",
+            )
+        return _save(figure, path, fmt)
+
+
+def heat_table(
+    tidy_means: pd.DataFrame,
+    path: str | Path,
+    title: str = "",
+    vmin: float = 1,
+    vmax: float = 5,
+    min_cell: int = 5,
+    cmap: str = "Blues",
+) -> Path:
+    """Draw mean ratings as a shaded table, items by groups, and return the path.
+
+    ``tidy_means`` has the columns ``item_label, group, mean`` and optionally
+    ``suppressed`` and ``n`` (``coding.crosstab.means`` gives them). Rows and columns keep
+    their order of appearance; each cell shows the mean to two decimals, shaded on
+    vmin-vmax; suppressed cells show "–" on white; with ``n``, each header shows the
+    group's largest n.
+    """
+    fmt = _format_of(path)
+    absent = [c for c in ("item_label", "group", "mean") if c not in tidy_means.columns]
+    if absent:
+        raise ValueError(f"the means lack the columns {', '.join(absent)}")
+    items, groups = _unique(tidy_means["item_label"]), _unique(tidy_means["group"])
+    index = tidy_means.drop_duplicates(["item_label", "group"]).set_index(["item_label", "group"])
+    suppressed = (
+        index["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in index
+        else pd.Series(False, index=index.index)
+    )
+    headers = []
+    for group in groups:
+        header = textwrap.wrap(str(group), 14) or [""]
+        if "n" in tidy_means.columns:
+            n = pd.to_numeric(tidy_means.loc[tidy_means["group"] == group, "n"], errors="coerce")
+            header.append(f"n={int(n.max())}" if n.notna().any() else "n=–")
+        headers.append("\n".join(header))
+    row_labels = {item: textwrap.wrap(str(item), 42) or [""] for item in items}
+    row_height = max(0.3, 0.16 * max(len(lines) for lines in row_labels.values()) + 0.12)
+    header_height = 0.16 * max(h.count("\n") + 1 for h in headers) + 0.15
+    label_width = min(3.6, max(len(line) for v in row_labels.values() for line in v) * 0.07)
+    cell_width = 0.95
+    title_lines = textwrap.wrap(title, 60)
+    norm, colours = Normalize(vmin=vmin, vmax=vmax), matplotlib.colormaps[cmap]
+    with matplotlib.rc_context(RC):
+        figure = Figure()
+        top = header_height + 0.1 + 0.22 * len(title_lines)
+        ax = _layout(
+            figure,
+            label_width + 0.3 + cell_width * len(groups) + 0.2,
+            top,
+            row_height * len(items),
+            0.45,
+            label_width + 0.3,
+            0.2,
+        )
+        ax.set_xlim(0, len(groups))
+        ax.set_ylim(len(items), 0)
+        ax.set_axis_off()
+        for i, item in enumerate(items):
+            ax.text(-0.08, i + 0.5, "\n".join(row_labels[item]), ha="right", va="center")
+            for j, group in enumerate(groups):
+                key = (item, group)
+                mean = pd.to_numeric(index["mean"].get(key, np.nan), errors="coerce")
+                hidden = bool(suppressed.get(key, False))
+                if pd.isna(mean) or hidden:
+                    ax.add_patch(
+                        Rectangle(
+                            (j, i), 1, 1, facecolor="white", edgecolor="#d0d0d0", linewidth=0.6
+                        )
+                    )
+                    ax.text(
+                        j + 0.5,
+                        i + 0.5,
+                        "–" if hidden else "",
+                        ha="center",
+                        va="center",
+                        color="#4d4d4d",
+                    )
+                    continue
+                colour = colours(norm(float(mean)))
+                ax.add_patch(
+                    Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.2)
+                )
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    f"{float(mean):.2f}",
+                    ha="center",
+                    va="center",
+                    color=_text_colour(colour),
+                )
+        for j, header in enumerate(headers):
+            ax.text(
+                j + 0.5,
+                -0.12,
+                header,
+                ha="center",
+                va="bottom",
+                fontweight="bold",
+                linespacing=1.15,
+            )
+        darker = _luminance(colours(1.0)) < _luminance(colours(0.0))
+        note = (
+            f"Mean rating ({vmin:g} to {vmax:g}); {'darker' if darker else 'lighter'} is higher."
+        )
+        if suppressed.any():
+            note += f" – suppressed (fewer than {min_cell} ratings)."
+        figure.text(0.02, 0.12 / figure.get_figheight(), note, fontsize=7.5, color="#333333")
+        if title_lines:
+            figure.text(
+                0.02,
+                1 - 0.1 / figure.get_figheight(),
+                "\n".join(title_lines),
+                va="top",
+                fontsize=11,
+                fontweight="bold",
+            )
+        return _save(figure, path, fmt)
