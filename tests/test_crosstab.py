@@ -208,16 +208,22 @@ REGIONS = [
 ]
 
 
-def ratings_for(mean: float, rng) -> list[int]:
-    """Return 1-5 ratings whose mean rounds to the given two decimals."""
-    for n in range(3, 60):
-        total = round(mean * n)
-        if n <= total <= 5 * n and round(total / n, 2) == mean:
-            ratings = [total // n] * n
-            for i in range(total - sum(ratings)):
-                ratings[i] += 1
-            rng.shuffle(ratings)
-            return ratings
+def spread(total: int, n: int, rng) -> list[int]:
+    """Return n ratings of 1-5 that add up to total, in random order."""
+    ratings = [total // n] * n
+    for i in range(total - sum(ratings)):
+        ratings[i] += 1
+    rng.shuffle(ratings)
+    return ratings
+
+
+def ratings_for(mean: float, rng, before=(0, 0)) -> list[int]:
+    """Return ratings that, added to `before` (sum, count), give a mean rounding to `mean`."""
+    known_sum, known_n = before
+    for n in range(0 if known_n else 3, 60):
+        for total in range(n, 5 * n + 1):
+            if known_n + n and round((known_sum + total) / (known_n + n), 2) == mean:
+                return spread(total, n, rng) if n else []
     raise AssertionError(f"no ratings give {mean}")
 
 
@@ -228,25 +234,13 @@ def table_6_responses(rng):
         overall, *regional, partners = row
         rows = []
         for region, mean in zip(REGIONS, regional, strict=True):
-            rows += [{"region": region, item: r} for r in ratings_for(mean, rng)]
-        for extra in range(0, 60):  # staff at headquarters bring the overall mean to Table 6's
-            for total in range(extra, 5 * extra + 1):
-                ratings = [r[item] for r in rows]
-                if round((sum(ratings) + total) / (len(ratings) + extra), 2) == overall:
-                    if extra == 0 or total >= extra:
-                        share = [total // extra] * extra if extra else []
-                        for i in range(total - sum(share)):
-                            share[i] += 1
-                        rows += [{"region": "global", item: r} for r in share]
-                        break
-            else:
-                continue
-            break
-        staff += [{"region": r["region"], f"priority_areas.{item}": str(r[item])} for r in rows]
-        constituents += [
-            {"region": "africa", f"priority_areas.{item}": str(r)}
-            for r in ratings_for(partners, rng)
-        ]
+            rows += [(region, r) for r in ratings_for(mean, rng)]
+        # staff at headquarters bring the overall mean to Table 6's
+        ratings = [r for _region, r in rows]
+        rows += [("global", r) for r in ratings_for(overall, rng, (sum(ratings), len(ratings)))]
+        column = f"priority_areas.{item}"
+        staff += [{"region": region, column: str(r)} for region, r in rows]
+        constituents += [{"region": "africa", column: str(r)} for r in ratings_for(partners, rng)]
     return staff, constituents
 
 
