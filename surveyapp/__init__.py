@@ -6,10 +6,12 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .questionnaire import Questionnaire, load_questionnaires, translate
@@ -17,6 +19,13 @@ from .questionnaire import Questionnaire, load_questionnaires, translate
 DEFAULT_QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
 csrf = CSRFProtect()
 compress = Compress()
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
 def _secret_key(instance_path: str) -> str:
@@ -57,6 +66,9 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         SIGN_IN_ATTEMPTS=5,
         SIGN_IN_WINDOW=15 * 60,
+        LINK_ATTEMPTS=20,
+        LINK_WINDOW=15 * 60,
+        PROXY_FIX=0,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -81,6 +93,9 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     finally:
         store.close()
 
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX"], x_proto=1)
+    app.session_interface = SessionInterface()
     app.teardown_appcontext(db.close_db)
     app.add_template_filter(translate, "t")
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -106,7 +121,9 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
 
     @app.after_request
     def security_headers(response):
-        """Add the headers every page carries."""
+        """Add the headers every page carries; pages with answers are never cached."""
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")

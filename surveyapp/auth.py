@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,6 +19,7 @@ from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField, validators
 
+from . import throttle
 from .db import get_db
 
 bp = Blueprint("auth", __name__, url_prefix="/evaluate")
@@ -36,25 +35,7 @@ class SignInForm(FlaskForm):
 
 
 def _throttle_keys(name: str) -> list[str]:
-    address = request.remote_addr or "unknown"
-    return [f"name:{name.lower()}", "ip:" + hashlib.sha256(address.encode()).hexdigest()[:16]]
-
-
-def _failures(keys: list[str]) -> int:
-    """Return the most recent failures counted against any of the keys."""
-    window = current_app.config["SIGN_IN_WINDOW"]
-    since = time.time() - window
-    db = get_db()
-    return max(
-        db["sign_in_failures"].count_where("key = ? and at > ?", [key, since]) for key in keys
-    )
-
-
-def _record_failure(keys: list[str]):
-    db = get_db()
-    with db.conn:
-        db["sign_in_failures"].insert_all([{"key": key, "at": time.time()} for key in keys])
-        db.execute("delete from sign_in_failures where at < ?", [time.time() - 86400])
+    return [f"sign-in:name:{name.lower()}", throttle.address_key("sign-in")]
 
 
 def _safe_next(target: str | None) -> str:
@@ -74,7 +55,8 @@ def sign_in():
     if form.validate_on_submit():
         name = form.name.data.strip()
         keys = _throttle_keys(name)
-        if _failures(keys) >= current_app.config["SIGN_IN_ATTEMPTS"]:
+        window = current_app.config["SIGN_IN_WINDOW"]
+        if throttle.failures(keys, window) >= current_app.config["SIGN_IN_ATTEMPTS"]:
             minutes = current_app.config["SIGN_IN_WINDOW"] // 60
             error, status = f"Too many failed attempts. Please wait {minutes} minutes.", 429
         else:
@@ -84,10 +66,9 @@ def sign_in():
                 session.clear()
                 session.permanent = True
                 session["evaluator_id"] = rows[0]["id"]
-                get_db().execute("delete from sign_in_failures where key = ?", [keys[0]])
-                get_db().conn.commit()
+                throttle.clear(keys[0])
                 return redirect(_safe_next(request.args.get("next")))
-            _record_failure(keys)
+            throttle.record_failure(keys)
             error, status = "The name or password is not right.", 401
     elif request.method == "POST":
         error, status = (

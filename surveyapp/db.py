@@ -147,3 +147,10 @@ def _codebook(db: sqlite_utils.Database):
 
     ensure_tables(db)
     EmbeddingCache(db.conn)
+
+
+@migrations(name="m004_failed_attempts")
+def _failed_attempts(db: sqlite_utils.Database):
+    db["failed_attempts"].create({"key": str, "at": float}, not_null={"key", "at"})
+    db["failed_attempts"].create_index(["key", "at"])
+    db["sign_in_failures"].drop(ignore=True)

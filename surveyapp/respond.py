@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 
-from . import csrf
+from . import csrf, throttle
 from .answers import check_answers, page_is_shown, shown_questions
 from .db import get_db
 from .forms import PageForm, answers_formdata, form_answers, formdata_answers, page_form_class
@@ -145,8 +145,22 @@ def answer(survey_id: str, token: str):
     questionnaire = _questionnaire(survey_id)
     language = _language(questionnaire)
     db = get_db()
+    guesses = [throttle.address_key("link")]
+    if (
+        throttle.failures(guesses, current_app.config["LINK_WINDOW"])
+        >= current_app.config["LINK_ATTEMPTS"]
+    ):
+        return render_template(
+            "respond/message.html",
+            questionnaire=questionnaire,
+            lang=language,
+            title="Too many unknown links",
+            message="Too many links that do not exist were tried from here. Please wait a"
+            " while, then use the link from your invitation.",
+        ), 429
     invitation = find_invitation(db, survey_id, token)
     if invitation is None:
+        throttle.record_failure(guesses)
         return render_template(
             "respond/message.html",
             questionnaire=questionnaire,
