@@ -36,6 +36,7 @@ NEUTRAL_SHADE = "#d9d9d9"
 DISAGREE_HATCH = "///"
 HEADING_LINE = 0.155  # inches per line of a statement (9 pt, line spacing 1.25)
 PITCH, BAR, GAP = 0.3, 0.22, 0.16  # inches: between bars, a bar's height, before a statement
+CHART_WIDTH, CELL_WIDTH = 8.5, 0.95  # inches: agreement chart, heat table cell
 TIDY_COLUMNS = [
     "item_label", "group", "value", "value_label", "percent", "count", "base",
     "suppressed", "missing", "order",
@@ -191,6 +192,11 @@ def _bar(ax, y: float, shares: np.ndarray, segments, height: float) -> float:
     return right
 
 
+def _title_chars(width: float) -> int:
+    """Return how many characters of an 11 pt bold title fit on a line of a figure."""
+    return max(30, int((width - 0.3) / 0.105))
+
+
 def _layout(figure: Figure, width: float, top: float, body: float, bottom: float, left, right):
     """Set the figure's size in inches and return an axes whose y unit is one inch."""
     height = top + body + bottom
@@ -210,17 +216,33 @@ def _item_height(heading_lines: int, groups: int) -> float:
 def _group_bar(ax, centre: float, cell: pd.DataFrame, values, segments, min_cell: int) -> None:
     """Draw one group's bar with its n, or an empty bar marked as suppressed."""
     if cell["suppressed"].fillna(False).astype(bool).any():
-        box = Rectangle((-50, centre - BAR / 2), 100, BAR, fill=False, edgecolor="#9e9e9e",
-                        linestyle="--", linewidth=0.8)  # fmt: skip
+        box = Rectangle(
+            (-50, centre - BAR / 2),
+            100,
+            BAR,
+            fill=False,
+            edgecolor="#9e9e9e",
+            linestyle="--",
+            linewidth=0.8,
+        )
         ax.add_patch(box)
-        ax.text(0, centre, f"suppressed (n<{min_cell})", ha="center", va="center", fontsize=8,
-                style="italic", color="#4d4d4d")  # fmt: skip
+        ax.text(
+            0,
+            centre,
+            f"suppressed (n<{min_cell})",
+            ha="center",
+            va="center",
+            fontsize=8,
+            style="italic",
+            color="#4d4d4d",
+        )
         return
     end = _bar(ax, centre, _shares(cell, values), segments, BAR)
     base = pd.to_numeric(cell["base"], errors="coerce").dropna()
     if len(base):
-        ax.text(end + 1.5, centre, f"n={int(base.iloc[0])}", va="center", fontsize=8,
-                color="#333333")  # fmt: skip
+        ax.text(
+            end + 1.5, centre, f"n={int(base.iloc[0])}", va="center", fontsize=8, color="#333333"
+        )
 
 
 def agreement_chart(
@@ -236,6 +258,8 @@ def agreement_chart(
     """
     fmt = _format_of(path)
     rows = _scale_rows(tidy)
+    if rows.empty:
+        raise ValueError("the distribution has no rows to draw")
     scale = _scale(rows)
     substantive = [(value, label) for value, label, missing in scale if not missing]
     segments = _segments(substantive)
@@ -244,16 +268,25 @@ def agreement_chart(
     label_width = max([len(str(g)) for g in groups] + [6]) * 0.075 + 0.3
     headings = {item: textwrap.wrap(str(item), 50) or [""] for item in items}
     body = sum(_item_height(len(headings[i]), len(groups)) for i in items) - GAP
-    title_lines = textwrap.wrap(title, 70)
+    title_lines = textwrap.wrap(title, _title_chars(CHART_WIDTH))
     with matplotlib.rc_context(RC):
         figure = Figure()
-        ax = _layout(figure, 8.5, 0.3 + 0.22 * len(title_lines), body, 1.0, label_width + 0.2, 0.8)
+        ax = _layout(
+            figure, CHART_WIDTH, 0.3 + 0.22 * len(title_lines), body, 1.0, label_width + 0.2, 0.8
+        )
         heading = blended_transform_factory(figure.transFigure, ax.transData)
         y, ticks, tick_labels = -GAP, [], []
         for item in items:
             y += GAP
-            ax.text(0.02, y, "\n".join(headings[item]), transform=heading, va="top",
-                    fontweight="bold", linespacing=1.25)  # fmt: skip
+            ax.text(
+                0.02,
+                y,
+                "\n".join(headings[item]),
+                transform=heading,
+                va="top",
+                fontweight="bold",
+                linespacing=1.25,
+            )
             y += len(headings[item]) * HEADING_LINE + 0.05
             for group in groups:
                 cell = rows[(rows["item_label"] == item) & (rows["group"] == group)]
@@ -327,6 +360,8 @@ def heat_table(
     absent = [c for c in ("item_label", "group", "mean") if c not in tidy_means.columns]
     if absent:
         raise ValueError(f"the means lack the columns {', '.join(absent)}")
+    if tidy_means.empty:
+        raise ValueError("the means have no rows to draw")
     items, groups = _unique(tidy_means["item_label"]), _unique(tidy_means["group"])
     index = tidy_means.drop_duplicates(["item_label", "group"]).set_index(["item_label", "group"])
     suppressed = (
@@ -345,15 +380,15 @@ def heat_table(
     row_height = max(0.3, 0.16 * max(len(lines) for lines in row_labels.values()) + 0.12)
     header_height = 0.16 * max(h.count("\n") + 1 for h in headers) + 0.15
     label_width = min(3.6, max(len(line) for v in row_labels.values() for line in v) * 0.07)
-    cell_width = 0.95
-    title_lines = textwrap.wrap(title, 60)
+    width = label_width + 0.3 + CELL_WIDTH * len(groups) + 0.2
+    title_lines = textwrap.wrap(title, _title_chars(width))
     norm, colours = Normalize(vmin=vmin, vmax=vmax), matplotlib.colormaps[cmap]
     with matplotlib.rc_context(RC):
         figure = Figure()
         top = header_height + 0.1 + 0.22 * len(title_lines)
         ax = _layout(
             figure,
-            label_width + 0.3 + cell_width * len(groups) + 0.2,
+            width,
             top,
             row_height * len(items),
             0.45,

@@ -188,3 +188,10 @@ def test_drawing_leaves_matplotlib_settings_alone(tmp_path):
     agreement_chart(distribution(), tmp_path / "a.svg")
     heat_table(means(), tmp_path / "t.png")
     assert dict(matplotlib.rcParams) == before
+
+
+@pytest.mark.parametrize("draw, data", [(agreement_chart, distribution), (heat_table, means)])
+def test_an_empty_table_is_refused(tmp_path, draw, data):
+    with pytest.raises(ValueError, match="no rows"):
+        draw(data().iloc[0:0], tmp_path / "empty.png")
+    assert list(tmp_path.iterdir()) == []

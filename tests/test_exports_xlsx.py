@@ -236,3 +236,14 @@ def test_control_characters_excel_cannot_hold_are_dropped(tmp_path):
 )
 def test_sheet_names_are_valid_and_unique(names, reserved, expected):
     assert sheet_names(names, reserved) == expected
+
+
+def test_two_level_headers_are_joined_and_percent_columns_matched(tmp_path):
+    # The shape of coding.frequency.frequency_table: codes as a named index, (measure, group).
+    columns = pd.MultiIndex.from_tuples([("respondents", "All"), ("share", "All")])
+    table = pd.DataFrame([[3, 0.5]], index=pd.Index(["Funding"], name="code"), columns=columns)
+    block = TableBlock("Codes", "Figure 16", table, percent_columns=[("share", "All")])
+    sheet = openpyxl.load_workbook(write_workbook(tmp_path / "x.xlsx", [block]))["Codes"]
+    assert [c.value for c in sheet[2]] == ["code", "respondents All", "share All"]
+    assert [c.value for c in sheet[3]] == ["Funding", 3, 0.5]
+    assert sheet["C3"].number_format == "0%" and sheet["B3"].number_format == "General"
