@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# axe-core for the accessibility check of tests/e2e, fetched once with npm from the pinned
+# tests/e2e/package-lock.json; without npm that check is skipped (and says so).
+NPM := $(shell command -v npm 2>/dev/null)
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean e2e-deps
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,11 +27,18 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	$(NPM) ci --prefix tests/e2e --no-audit --no-fund
+	touch $@
+
+e2e-deps: $(AXE)
+
+test: lint $(if $(NPM),e2e-deps)
+	$(if $(NPM),,@echo "npm not found: the accessibility check of tests/e2e is skipped (apt-get install npm)")
 	$(BIN)/python -m pytest
 
 bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache tests/e2e/node_modules test-artifacts

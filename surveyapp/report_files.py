@@ -121,11 +121,16 @@ def draw_chart(result: Crosstab, block, table, path):
 
     if result.stat == "distribution":
         scale_rows = table[~table.value.isin([ct.AGREE_VALUE, ct.BASE_VALUE])]
-        return agreement_chart(scale_rows, path, title=block.label)
+        return agreement_chart(scale_rows, path, title=block.label, min_cell=result.min_cell)
     values = [p.value for p in block.scale if p.value is not None and not p.missing]
     ordered = ct.sort_by_overall(table)
     return heat_table(
-        ordered, path, title=block.label, vmin=min(values, default=1), vmax=max(values, default=5)
+        ordered,
+        path,
+        title=block.label,
+        vmin=min(values, default=1),
+        vmax=max(values, default=5),
+        min_cell=result.min_cell,
     )
 
 
