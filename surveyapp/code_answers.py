@@ -57,6 +57,15 @@ def _whole(value, low=None, high=None) -> int | None:
     return number
 
 
+def _answer(key: str, open_question: OpenQuestion) -> tuple[str, int] | None:
+    """Return the (survey, response_id) a form's answer key names, if it is one of ours."""
+    survey, _, rid = key.partition(":")
+    response_id = _whole(rid, 1)
+    if survey not in open_question.surveys or response_id is None:
+        return None
+    return survey, response_id
+
+
 def _back(question: str, endpoint="code.workspace", **args):
     return redirect(url_for(endpoint, question=question, **args))
 
@@ -214,10 +223,9 @@ def answers(question: str):
         valid = {c["id"] for c in codebook.codes()}
         saved = 0
         for key in request.form.getlist("answer"):
-            survey, _, rid = key.partition(":")
-            response_id = _whole(rid, 1)
-            if survey not in open_question.surveys or response_id is None:
+            if (answer := _answer(key, open_question)) is None:
                 continue
+            survey, response_id = answer
             chosen = {_whole(v) for v in request.form.getlist(f"codes-{key}")} & valid
             before = codebook.codes_of(survey, response_id, coder)
             if chosen != before or request.form.get(f"reviewed-{key}"):
@@ -262,11 +270,13 @@ def suggestions(question: str):
         valid = {c["id"] for c in codebook.codes()}
         accepted = 0
         for key in request.form.getlist("accept"):
-            survey, _, rid = key.partition(":")
-            response_id = _whole(rid, 1)
+            answer = _answer(key, open_question)
             code_id = _whole(request.form.get(f"code-{key}"))
             confidence = request.form.get(f"confidence-{key}", type=float)
-            if survey in open_question.surveys and response_id and code_id in valid:
+            if confidence is not None and not 0 <= confidence <= 1:  # also refuses nan
+                confidence = None
+            if answer is not None and code_id in valid:
+                survey, response_id = answer
                 codebook.assign(survey, response_id, code_id, coder, "suggestion", confidence)
                 codebook.set_codes(
                     survey,

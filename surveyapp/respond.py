@@ -217,7 +217,7 @@ def _take_page(questionnaire, invitation, token, index, language, answers):
         answers.update(form_answers(form, questions))
     elif going_back and not expired:
         answers.update(_valid_part(form, questions))
-    if not valid and not going_back:
+    if expired or (not valid and not going_back):
         return _render_page(
             questionnaire,
             token,
@@ -228,18 +228,6 @@ def _take_page(questionnaire, invitation, token, index, language, answers):
             status=422,
             answers=answers,
             expired=expired,
-        )
-    if expired:
-        return _render_page(
-            questionnaire,
-            token,
-            index,
-            form,
-            questions,
-            language,
-            status=422,
-            answers=answers,
-            expired=True,
         )
     db = get_db()
     shown = _pages_shown(questionnaire, answers)
