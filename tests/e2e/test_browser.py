@@ -1,0 +1,533 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, on a real server.
+
+`surveyapp serve` runs in a subprocess over a temporary database. Two staff respondents
+answer through their invitation links, one starting on a phone and finishing on a desktop
+after leaving midway, one on a desktop; axe-core checks every page they see; an evaluator
+signs in, clusters the open answers and opens a cross-tab chart; the constituents survey is
+answered with JavaScript switched off. Screenshots of every page go to test-artifacts/e2e/.
+
+Needs /usr/bin/chromium (apt-get install chromium) and, for the accessibility check,
+axe-core from npm (`make e2e-deps`); without them the tests are skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Chromium not installed: apt-get install chromium", allow_module_level=True)
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright not installed: pip install -e '.[test]'"
+)
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# Headless, as root, with no network but the loopback: nothing phones home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PASSWORD = "e2e evaluator password"
+# The two respondents' answers to the open question differ, so that they can be clustered.
+CONSTRAINTS = [
+    "Fiscal space was too small and ministries of finance were hard to convince.",
+    "Staff turnover in country offices and short project cycles broke continuity.",
+    "Employers' organisations were rarely consulted on the design of the schemes.",
+]
+SERIOUS = ("serious", "critical")
+
+
+def _surveyapp() -> list[str]:
+    script = Path(sys.executable).with_name("surveyapp")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "surveyapp"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _port_free(port: int) -> bool:
+    """Whether nothing listens on the port any more (closed connections may linger)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class Server:
+    url: str
+    links: list[str]
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real `surveyapp serve` on a free port of 127.0.0.1, stopped when the module ends."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {**os.environ, "SURVEYAPP_INSTANCE": str(tmp / "instance")}
+    for name in ("SURVEYAPP_DB", "SURVEYAPP_QUESTIONNAIRES"):
+        env.pop(name, None)
+    command = [
+        *_surveyapp(),
+        "--db",
+        str(tmp / "e2e.db"),
+        "--questionnaires",
+        str(ROOT / "questionnaires"),
+    ]
+
+    def run(*args: str, stdin: str | None = None) -> str:
+        done = subprocess.run(
+            [*command, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, f"surveyapp {' '.join(args)}:\n{done.stdout}{done.stderr}"
+        return done.stdout
+
+    run("init-db")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*command, "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, f"the server stopped:\n{log_path.read_text()}"
+            try:
+                with urllib.request.urlopen(url + "/", timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"no answer in 30 s:\n{log_path.read_text()}"
+            time.sleep(0.2)
+        links_csv = tmp / "links.csv"
+        run("invite", "staff", "--count", "2", "-o", str(links_csv), "--base-url", url)
+        run("add-evaluator", "eva", "--password-stdin", stdin=PASSWORD + "\n")
+        with links_csv.open(newline="") as handle:
+            links = [row["link"] for row in csv.DictReader(handle)]
+        assert len(links) == 2 and all(link.startswith(url + "/s/staff/") for link in links)
+        yield Server(url, links, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while not _port_free(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _port_free(port), f"port {port} still taken after the server stopped"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        # Playwright's own browser download does not work here: always Debian's Chromium.
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts():
+    """test-artifacts/e2e/, emptied of the screenshots of an earlier run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in [*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("*.json")]:
+        old.unlink()
+    return ARTIFACTS
+
+
+class Axe:
+    """Runs axe-core on a page and keeps every violation, by page."""
+
+    def __init__(self):
+        self.pages: dict[str, list[dict]] = {}
+
+    def check(self, page, where: str) -> None:
+        # The pages' Content-Security-Policy (script-src 'self') forbids this injected
+        # script: the contexts that run the check are made with bypass_csp=True for it.
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        self.pages[where] = [
+            {
+                "id": violation["id"],
+                "impact": violation["impact"],
+                "help": violation["help"],
+                "targets": [node["target"] for node in violation["nodes"]],
+            }
+            for violation in result["violations"]
+        ]
+
+    def serious(self) -> list[str]:
+        return [
+            f"{where}: {v['id']} ({v['impact']}) {v['help']}: {v['targets']}"
+            for where, violations in self.pages.items()
+            for v in violations
+            if v["impact"] in SERIOUS
+        ]
+
+
+@pytest.fixture(scope="module")
+def axe(artifacts):
+    """The axe-core checker, or None when axe-core is not installed (npm missing)."""
+    checker = Axe() if AXE.exists() else None
+    yield checker
+    if checker is not None:
+        (artifacts / "axe-violations.json").write_text(json.dumps(checker.pages, indent=1))
+
+
+def _pick(seed: str, key: str, count: int) -> int:
+    return zlib.crc32(f"{seed}:{key}".encode()) % count
+
+
+def _progress(page) -> tuple[int, int]:
+    text = page.locator("#progress-text").inner_text().strip()
+    match = re.fullmatch(r"Page (\d+) of (\d+)", text)
+    assert match, f"no progress text on {page.url}: {text!r}"
+    return int(match.group(1)), int(match.group(2))
+
+
+def _answer_page(page, seed: str, touch: bool, texts: dict[str, str]) -> dict[str, object]:
+    """Answer every question on the page as a person does; return what was given."""
+
+    def press(locator):
+        locator.tap() if touch else locator.click()
+
+    given: dict[str, object] = {}
+    radios = page.locator("input[type=radio]")
+    names = list(dict.fromkeys(radios.nth(i).get_attribute("name") for i in range(radios.count())))
+    for name in names:
+        options = page.locator(f'input[type=radio][name="{name}"]')
+        choice = options.nth(_pick(seed, name, options.count()))
+        value = choice.get_attribute("value")
+        press(page.locator(f'label.option:has(input[name="{name}"][value="{value}"])'))
+        assert choice.is_checked(), f"{name}={value} not checked after pressing its label"
+        given[name] = value
+    boxes = page.locator("input[type=checkbox]")
+    for name in dict.fromkeys(boxes.nth(i).get_attribute("name") for i in range(boxes.count())):
+        options = page.locator(f'input[type=checkbox][name="{name}"]')
+        picks = sorted({_pick(seed, f"{name}{n}", options.count()) for n in range(2)})
+        values = [options.nth(i).get_attribute("value") for i in picks]
+        for i, value in zip(picks, values, strict=True):
+            press(page.locator(f'label.option:has(input[name="{name}"][value="{value}"])'))
+            assert options.nth(i).is_checked(), f"{name}={value} not ticked"
+        given[name] = sorted(values)
+    for box in page.locator("input[type=text], textarea").all():
+        name = box.get_attribute("name")
+        value = "3" if "number" in (box.get_attribute("class") or "") else f"{seed} {name}"
+        value = texts.get(name, value)
+        box.fill(value)
+        given[name] = value
+    for rank in page.locator("fieldset.rank").all():
+        selects = rank.locator("select").all()
+        shift = _pick(seed, "rank", len(selects))
+        for position, select in enumerate(selects):
+            value = str((position + shift) % len(selects) + 1)
+            select.select_option(value)
+            given[select.get_attribute("name")] = value
+    for select in page.locator("select").all():
+        name = select.get_attribute("name")
+        if name not in given:
+            values = [o.get_attribute("value") for o in select.locator("option").all()]
+            given[name] = values[-1]
+            select.select_option(values[-1])
+    return given
+
+
+def _shown_answers(page, given: dict[str, object]) -> dict[str, object]:
+    """What the page shows for the questions answered earlier."""
+    shown: dict[str, object] = {}
+    for name, value in given.items():
+        if isinstance(value, list):
+            boxes = page.locator(f'input[type=checkbox][name="{name}"]:checked').all()
+            shown[name] = sorted(box.get_attribute("value") for box in boxes)
+        elif page.locator(f'input[type=radio][name="{name}"]').count():
+            checked = page.locator(f'input[type=radio][name="{name}"]:checked')
+            shown[name] = checked.get_attribute("value") if checked.count() else None
+        else:
+            shown[name] = page.locator(f'[name="{name}"]').input_value()
+    return shown
+
+
+def _press_button(page, label: str, touch: bool = False) -> None:
+    button = page.get_by_role("button", name=label, exact=True)
+    with page.expect_navigation():
+        button.tap() if touch else button.click()
+
+
+@dataclass
+class Visit:
+    """What one respondent saw and gave, page by page."""
+
+    shots: list[str] = field(default_factory=list)
+    given: dict[int, dict[str, object]] = field(default_factory=dict)
+    titles: dict[int, str] = field(default_factory=dict)
+    failed_requests: list[str] = field(default_factory=list)
+    left_after: int = 0
+    resumed_at: int = 0
+    resumed_title: str = ""
+    back_at: int = 0
+    shown_after_back: dict[str, object] = field(default_factory=dict)
+    reopened: str = ""
+
+
+def _watch(page, visit: Visit) -> None:
+    """Record every request of the page that fails (an error page, a missing stylesheet)."""
+
+    def seen(response):
+        if response.status >= 400:
+            visit.failed_requests.append(f"{response.status} {response.url}")
+
+    page.on("response", seen)
+
+
+def _answer_pages(page, visit, who, device, axe, pages=None, texts=None, touch=False):
+    """Answer page after page (`pages` of them, or up to the Submit); return the last number."""
+    answered = 0
+    while pages is None or answered < pages:
+        number, total = _progress(page)
+        visit.titles[number] = page.locator("h1").inner_text()
+        if axe is not None:
+            axe.check(page, f"{device} {who} page {number} ({visit.titles[number]})")
+        if page.locator("#q-priority_areas").count():
+            assert page.locator("#q-priority_areas fieldset.grid-row").count() == 20
+        visit.given[number] = _answer_page(page, f"{who}-{number}", touch, texts or {})
+        shot = ARTIFACTS / f"{device}-{who}-page{number:02d}.png"
+        page.screenshot(path=shot, full_page=True)  # answered, before moving on
+        visit.shots.append(shot.name)
+        last = number == total
+        _press_button(page, "Submit" if last else "Next", touch)
+        assert not page.locator(".alert").count(), page.locator(".alert").inner_text()
+        answered += 1
+        if last:
+            break
+    return number
+
+
+def _thanks(page, visit, who, device, axe) -> None:
+    assert page.locator("h1").inner_text() == "Thank you"
+    shot = ARTIFACTS / f"{device}-{who}-thanks.png"
+    page.screenshot(path=shot, full_page=True)
+    visit.shots.append(shot.name)
+    if axe is not None:
+        axe.check(page, f"{device} {who} thank-you page")
+
+
+def _context(browser, device: dict, axe, **options):
+    return browser.new_context(**device, bypass_csp=axe is not None, **options)
+
+
+@pytest.fixture(scope="module")
+def phone_then_desktop(server, browser, artifacts, axe):
+    """Respondent 1: four pages on a phone, leaves, resumes on a desktop and finishes."""
+    visit = Visit()
+    texts = {"constraints": CONSTRAINTS[0]}
+    phone = _context(browser, PHONE, axe)
+    page = phone.new_page()
+    _watch(page, visit)
+    page.goto(server.links[0])
+    left_after = _answer_pages(page, visit, "r1", "phone", axe, pages=4, texts=texts, touch=True)
+    phone.close()
+
+    desktop = _context(browser, DESKTOP, axe)
+    page = desktop.new_page()
+    _watch(page, visit)
+    page.goto(server.links[0])
+    visit.resumed_at = _progress(page)[0]
+    visit.resumed_title = page.locator("h1").inner_text()
+    _press_button(page, "Previous")
+    visit.back_at = _progress(page)[0]
+    page.screenshot(
+        path=ARTIFACTS / f"desktop-r1-page{visit.back_at:02d}-back.png", full_page=True
+    )
+    if axe is not None:
+        axe.check(page, f"desktop r1 page {visit.back_at} (back)")
+    visit.shown_after_back = _shown_answers(page, visit.given[visit.back_at])
+    _press_button(page, "Next")
+    assert _progress(page)[0] == visit.resumed_at
+    _answer_pages(page, visit, "r1", "desktop", axe, texts=texts)
+    _thanks(page, visit, "r1", "desktop", axe)
+    visit.left_after = left_after
+    page.goto(server.links[0])
+    visit.reopened = page.locator("h1").inner_text()
+    if axe is not None:
+        axe.check(page, "desktop r1 link used again")
+    desktop.close()
+    return visit
+
+
+@pytest.fixture(scope="module")
+def desktop_only(server, browser, artifacts, axe):
+    """Respondent 2: the whole questionnaire on a desktop."""
+    visit = Visit()
+    context = _context(browser, DESKTOP, axe)
+    page = context.new_page()
+    _watch(page, visit)
+    page.goto(server.links[1])
+    _answer_pages(page, visit, "r2", "desktop", axe, texts={"constraints": CONSTRAINTS[1]})
+    _thanks(page, visit, "r2", "desktop", axe)
+    context.close()
+    return visit
+
+
+@pytest.fixture(scope="module")
+def phone_open_link(server, browser, artifacts, axe):
+    """A constituent answers the whole survey on a phone through the open link."""
+    visit = Visit()
+    context = _context(browser, PHONE, axe)
+    page = context.new_page()
+    _watch(page, visit)
+    page.goto(server.url + "/s/constituents/open")
+    texts = {"constraints": CONSTRAINTS[2]}
+    _answer_pages(page, visit, "c1", "phone", axe, texts=texts, touch=True)
+    _thanks(page, visit, "c1", "phone", axe)
+    context.close()
+    return visit
+
+
+def test_phone_respondent_leaves_and_resumes_on_desktop(phone_then_desktop):
+    visit = phone_then_desktop
+    assert visit.left_after == 4
+    assert visit.resumed_at == 5, "the link should resume on the page after the last answered"
+    assert visit.resumed_title == visit.titles[5]
+    assert visit.back_at == 4
+    assert visit.shown_after_back == visit.given[4], "answers given on the phone are lost"
+    assert "phone-r1-page01.png" in visit.shots and "desktop-r1-page10.png" in visit.shots
+    assert visit.reopened == "Your answers were already received"
+    assert not visit.failed_requests
+
+
+def test_desktop_respondent_answers_every_page(desktop_only):
+    assert sorted(desktop_only.titles) == list(range(1, 11))
+    assert "desktop-r2-thanks.png" in desktop_only.shots
+    assert not desktop_only.failed_requests
+
+
+def test_constituent_answers_everything_on_a_phone(phone_open_link):
+    visit = phone_open_link
+    assert sorted(visit.titles) == list(range(1, max(visit.titles) + 1))
+    assert any("Priorities" in title for title in visit.titles.values())
+    assert "phone-c1-thanks.png" in visit.shots
+    assert not visit.failed_requests
+
+
+def test_respondent_pages_have_no_serious_accessibility_violation(
+    axe, phone_then_desktop, desktop_only, phone_open_link
+):
+    if axe is None:
+        pytest.skip(
+            "axe-core not installed (needs npm): run `make e2e-deps`; accessibility not checked"
+        )
+    # Every page answered, each thank-you page, and for r1 page 4 seen again on the desktop
+    # and the page saying that the link was used already.
+    visits = (phone_then_desktop, desktop_only, phone_open_link)
+    seen = sum(len(visit.given) + 1 for visit in visits) + 2
+    assert len(axe.pages) == seen, sorted(axe.pages)
+    problems = axe.serious()
+    assert not problems, "axe-core found serious violations:\n" + "\n".join(problems)
+
+
+def _csp_errors(page, errors: list[str]) -> None:
+    """Record what the Content-Security-Policy blocks on the page (reported on the console)."""
+
+    def seen(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    page.on("console", seen)
+
+
+def test_evaluator_signs_in_clusters_and_sees_a_chart(
+    server, browser, artifacts, phone_then_desktop, desktop_only
+):
+    context = browser.new_context(**DESKTOP)  # the real CSP applies here
+    page = context.new_page()
+    errors: list[str] = []
+    _csp_errors(page, errors)
+    page.goto(server.url + "/evaluate/sign-in")
+    page.get_by_label("Name").fill("eva")
+    page.get_by_label("Password").fill(PASSWORD)
+    _press_button(page, "Sign in")
+    assert page.url == server.url + "/evaluate/"
+    staff = page.locator("table.numbers tbody tr", has_text="Survey of ILO staff")
+    cells = staff.locator("td").all_inner_texts()
+    assert cells[:3] == ["2", "2", "2"], cells  # invited, started, completed
+    page.screenshot(path=artifacts / "desktop-evaluator-1-surveys.png", full_page=True)
+
+    page.goto(server.url + "/evaluate/coding/constraints")
+    page.screenshot(path=artifacts / "desktop-evaluator-2-coding.png", full_page=True)
+    page.locator("#k").fill("2")
+    _press_button(page, "Cluster the answers")
+    page.screenshot(path=artifacts / "desktop-evaluator-3-clustering.png", full_page=True)
+    assert re.search(r"/evaluate/coding/constraints/clusterings/\d+$", page.url), page.locator(
+        "main"
+    ).inner_text()
+    assert page.locator("section.cluster").count() == 2
+    body = page.locator("main").inner_text()
+    assert all(text in body for text in CONSTRAINTS)
+
+    page.goto(server.url + "/evaluate/crosstabs/?survey=staff&by=survey&min_cell=1")
+    chart = page.locator("section.crosstab figure img").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(), timeout=15000
+    )
+    page.screenshot(path=artifacts / "desktop-evaluator-4-crosstabs.png", full_page=True)
+    assert errors == []
+    context.close()
+
+
+def test_constituents_answer_without_javascript(server, browser, artifacts):
+    context = browser.new_context(**DESKTOP, java_script_enabled=False)
+    page = context.new_page()
+    errors: list[str] = []
+    _csp_errors(page, errors)
+    page.goto(server.url + "/s/constituents/open")
+    assert re.search(r"/s/constituents/[^/]+$", page.url)
+    for number in (1, 2):
+        assert _progress(page)[0] == number
+        page.screenshot(path=artifacts / f"desktop-nojs-page{number:02d}.png", full_page=True)
+        _answer_page(page, f"nojs-{number}", False, {})
+        _press_button(page, "Next")
+        assert not page.locator(".alert").count(), page.locator(".alert").inner_text()
+    assert _progress(page)[0] == 3
+    page.screenshot(path=artifacts / "desktop-nojs-page03.png", full_page=True)
+    assert errors == []
+    context.close()
