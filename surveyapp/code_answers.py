@@ -238,13 +238,14 @@ def answers(question: str):
     coding = codebook.coding(coder)
     by_answer = coding.groupby(["survey", "response_id"]).code_id.apply(set).to_dict()
     reviewed = codebook.reviewed(coder)
+    only_code = _whole(show) if show not in ("all", "uncoded") else None
     rows = []
     for row in table.itertuples():
         key = (row.survey, row.response_id)
         mine = by_answer.get(key, set())
         if show == "uncoded" and (mine or key in reviewed):
             continue
-        if show.isdigit() and int(show) not in mine:
+        if only_code is not None and only_code not in mine:
             continue
         rows.append(
             {

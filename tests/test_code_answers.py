@@ -303,3 +303,10 @@ def test_cluster_and_codes_commands(app, db, answers, tmp_path, questionnaire_di
     tidy = list(csv.DictReader(io.StringIO(table.output)))
     assert {r["group"] for r in tidy} >= {"All"}
     assert list(tidy[0]) == ["code", "group", "respondents", "base", "share"]
+
+
+@pytest.mark.parametrize("show", ["²", "١٢", "-1", "1e3", "all", "uncoded", "7"])
+def test_answer_filter_takes_any_text(client, auth, answers, show):
+    auth.sign_in()
+    response = client.get(f"/evaluate/coding/{QUESTION}/answers", query_string={"show": show})
+    assert response.status_code == 200
