@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .questionnaire import Questionnaire, load_questionnaires, translate
+from .widgets import option_list
 
 DEFAULT_QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
 csrf = CSRFProtect()
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     app.add_template_filter(translate, "t")
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["zip"] = zip
+    app.jinja_env.globals["option_list"] = option_list
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)

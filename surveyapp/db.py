@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 
 import sqlite_utils
@@ -79,18 +80,30 @@ def connect(path: str) -> sqlite_utils.Database:
     return db
 
 
+_thread = threading.local()
+
+
 def get_db() -> sqlite_utils.Database:
-    """Return this request's database connection, opening it on first use."""
+    """Return this request's database connection: the server thread's own, kept open.
+
+    Each server thread keeps one connection to the database it last used, so a request
+    does not pay for opening the file and setting it up again.
+    """
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        path = current_app.config["DATABASE"]
+        if getattr(_thread, "path", None) != path:
+            if getattr(_thread, "db", None) is not None:
+                _thread.db.close()
+            _thread.db, _thread.path = connect(path), path
+        g.db = _thread.db
     return g.db
 
 
 def close_db(_error=None):
-    """Close this request's connection, if one was opened."""
+    """End this request's use of the connection, undoing any unfinished transaction."""
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is not None and db.conn.in_transaction:
+        db.conn.rollback()
 
 
 def migrate(db: sqlite_utils.Database):

@@ -202,14 +202,25 @@ def _ranks_valid(form: Form, question: Question) -> bool:
     return True
 
 
+_FORM_CLASSES: dict[tuple, tuple[Page, type]] = {}
+
+
 def page_form_class(
     page: Page, questions: list[Question], language: str | None, base: type = PageForm
 ) -> type:
-    """Return a form class holding the given questions of a page."""
+    """Return a form class holding the given questions of a page, made once and kept."""
+    key = (id(page), tuple(q.name for q in questions), language, base)
+    kept = _FORM_CLASSES.get(key)
+    if kept is not None:
+        return kept[1]
     attributes: dict[str, Any] = {"questions": questions, "page": page}
     for question in questions:
         attributes.update(question_fields(question, language))
-    return type(f"{page.name.title()}Form", (base,), attributes)
+    form_class = type(f"{page.name.title()}Form", (base,), attributes)
+    if len(_FORM_CLASSES) > 2000:
+        _FORM_CLASSES.clear()
+    _FORM_CLASSES[key] = (page, form_class)  # holding the page keeps its id from being reused
+    return form_class
 
 
 def formdata_answers(questions: list[Question], formdata: MultiDict) -> dict[str, Any]:
