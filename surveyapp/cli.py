@@ -143,7 +143,7 @@ def add_evaluator(context: Context, name, password_stdin):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.pass_obj
 def serve(context: Context, host, port, threads):
     """Serve the questionnaires with the production server (waitress)."""
