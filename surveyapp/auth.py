@@ -90,7 +90,7 @@ def load_evaluator():
     evaluator_id = session.get("evaluator_id")
     g.evaluator = None
     if evaluator_id is not None:
-        rows = list(get_db()["evaluators"].rows_where("id = ?", [evaluator_id]))
+        rows = list(get_db().query("select * from evaluators where id = ?", [evaluator_id]))
         g.evaluator = rows[0] if rows else None
 
 

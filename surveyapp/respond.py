@@ -50,11 +50,12 @@ def _language(questionnaire: Questionnaire) -> str:
 
 def schedule(survey_id: str) -> dict:
     """Return a survey's opening and closing times and whether its open link is on."""
-    row = get_db()["surveys"].get(survey_id)
+    sql = "select opens, closes, open_link from surveys where id = ?"
+    opens, closes, link = get_db().conn.execute(sql, [survey_id]).fetchone()
     return {
-        "opens": datetime.fromisoformat(row["opens"]) if row["opens"] else None,
-        "closes": datetime.fromisoformat(row["closes"]) if row["closes"] else None,
-        "open_link": bool(row["open_link"]),
+        "opens": datetime.fromisoformat(opens) if opens else None,
+        "closes": datetime.fromisoformat(closes) if closes else None,
+        "open_link": bool(link),
     }
 
 
