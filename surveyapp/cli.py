@@ -444,6 +444,17 @@ def codes(context: Context, survey, question, by, coder, output):
     write_csv(table, output or sys.stdout)
 
 
+def _stat_option(help_text: str):
+    """Return the --stat option of the crosstab and chart commands."""
+    return click.option(
+        "--stat",
+        type=click.Choice(["distribution", "mean"]),
+        default="distribution",
+        show_default=True,
+        help=help_text,
+    )
+
+
 def _crosstab_options(command):
     """Add the options shared by the crosstab and chart commands."""
     options = [
@@ -478,13 +489,7 @@ def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, post
 
 @main.command()
 @click.argument("surveys", metavar="SURVEY[,SURVEY...]")
-@click.option(
-    "--stat",
-    type=click.Choice(["distribution", "mean"]),
-    default="distribution",
-    show_default=True,
-    help="Answer shares per scale point, or the mean index.",
-)
+@_stat_option("Answer shares per scale point, or the mean index.")
 @_crosstab_options
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "xlsx", "md"]), default="csv", show_default=True
@@ -520,13 +525,7 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
 
 @main.command()
 @click.argument("surveys", metavar="SURVEY[,SURVEY...]")
-@click.option(
-    "--stat",
-    type=click.Choice(["distribution", "mean"]),
-    default="distribution",
-    show_default=True,
-    help="Diverging agreement bars, or a heat table of indices.",
-)
+@_stat_option("Diverging agreement bars, or a heat table of indices.")
 @_crosstab_options
 @click.option(
     "-o",

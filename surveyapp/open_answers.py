@@ -85,12 +85,10 @@ class OpenQuestion:
         """Return the embeddings of texts, from the cache where they were computed before."""
         return EmbeddingCache(self.db.conn).embed(texts, self.embedder(), progress=progress)
 
-    def cluster(self, n_clusters="auto", seed: int = 0, evaluator="cli", progress=False):
-        """Cluster the answers, store the result as a suggestion; return (id, proposal)."""
-        answers = self.answers()
-        ids = list(zip(answers.survey, answers.response_id, strict=True))
-        proposal = propose_codes(
-            ids,
+    def _propose(self, answers: pd.DataFrame, n_clusters, seed: int, progress=False):
+        """Cluster some of the answers, keyed by (survey, response_id)."""
+        return propose_codes(
+            list(zip(answers.survey, answers.response_id, strict=True)),
             answers.text.tolist(),
             n_clusters=n_clusters,
             random_state=seed,
@@ -98,6 +96,10 @@ class OpenQuestion:
             cache=EmbeddingCache(self.db.conn),
             progress=progress,
         )
+
+    def cluster(self, n_clusters="auto", seed: int = 0, evaluator="cli", progress=False):
+        """Cluster the answers, store the result as a suggestion; return (id, proposal)."""
+        proposal = self._propose(self.answers(), n_clusters, seed, progress)
         clustering_id = self.codebook.store_clustering(
             proposal, self.surveys, n_clusters, seed, evaluator
         )
@@ -110,15 +112,7 @@ class OpenQuestion:
         answers = self.answers().merge(members, on=["survey", "response_id"])
         if len(answers) < parts:
             raise CodingError(f"the code has {len(answers)} answers: too few to split in {parts}")
-        ids = list(zip(answers.survey, answers.response_id, strict=True))
-        proposal = propose_codes(
-            ids,
-            answers.text.tolist(),
-            n_clusters=parts,
-            random_state=seed,
-            embedder=self.embedder(),
-            cache=EmbeddingCache(self.db.conn),
-        )
+        proposal = self._propose(answers, parts, seed)
         labels = {
             key: int(cluster)
             for key, cluster in zip(
