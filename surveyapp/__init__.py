@@ -70,6 +70,8 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
         SIGN_IN_WINDOW=15 * 60,
         LINK_ATTEMPTS=20,
         LINK_WINDOW=15 * 60,
+        OPEN_LINK_STARTS=30,
+        OPEN_LINK_WINDOW=3600,
         PROXY_FIX=0,
     )
     if test_config is None:

@@ -103,6 +103,18 @@ def open_link(survey_id: str):
         invitation = find_invitation(get_db(), survey_id, remembered)
         if invitation and not invitation.completed:
             return redirect(url_for("respond.answer", survey_id=survey_id, token=remembered))
+    starts = [throttle.address_key("open-link")]
+    limit, window = current_app.config["OPEN_LINK_STARTS"], current_app.config["OPEN_LINK_WINDOW"]
+    if throttle.failures(starts, window) >= limit:
+        return render_template(
+            "respond/message.html",
+            questionnaire=questionnaire,
+            lang=language,
+            title="Too many new answers from here",
+            message="Many questionnaires were started from this address in a short time."
+            " Please try again later.",
+        ), 429
+    throttle.record_failure(starts)  # counted so that a script cannot fill the database
     token = create_invitations(get_db(), survey_id, 1, channel="open")[0]
     session[f"open:{survey_id}"] = token
     return redirect(url_for("respond.answer", survey_id=survey_id, token=token))

@@ -1,4 +1,4 @@
-"""Throttling of guesses: failed sign-ins and unknown links, counted per name and address."""
+"""Throttling: failed sign-ins, unknown links and open-link starts, per name and address."""
 
 from __future__ import annotations
 

@@ -172,3 +172,12 @@ def test_nothing_in_the_database_links_a_response_to_an_invitation(
     assert used and all(row == (None, 0, 0) for row in used)
     invitation_columns = [row[1] for row in conn.execute("pragma table_info(invitations)")]
     assert not {"completed_at", "used_at", "ip", "response_id"} & set(invitation_columns)
+
+
+def test_open_link_starts_are_throttled(app):
+    app.config["OPEN_LINK_STARTS"] = 3
+    for _ in range(3):
+        assert app.test_client().get("/s/constituents/open").status_code == 302
+    blocked = app.test_client().get("/s/constituents/open")
+    assert blocked.status_code == 429
+    assert "Too many new answers" in blocked.get_data(as_text=True)
