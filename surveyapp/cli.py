@@ -147,8 +147,13 @@ def add_evaluator(context: Context, name, password_stdin):
 @click.pass_obj
 def serve(context: Context, host, port, threads):
     """Serve the questionnaires with the production server (waitress)."""
+    import logging
+
     import waitress
 
+    # waitress warns on every request that waits for a free thread: under load that is
+    # thousands of log lines a minute, costing the server more than the requests themselves.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = context.app
     click.echo(f"Serving {', '.join(app.extensions['questionnaires'])} on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="surveyapp")
