@@ -233,6 +233,15 @@ class Codebook:
             self.code(code_id)
             self._decide(survey, response_id, code_id, coder, "add", source, coder, confidence)
 
+    def accept(self, survey, response_id, code_id, coder, confidence=None):
+        """Accept a suggested code for an answer, which counts as reviewed."""
+        with self.db.conn:
+            self.code(code_id)
+            self._decide(
+                survey, response_id, code_id, coder, "add", "suggestion", coder, confidence
+            )
+            self._decide(survey, response_id, None, coder, "review", "suggestion", coder)
+
     def unassign(self, survey, response_id, code_id, coder):
         """Take a code off an answer."""
         with self.db.conn:
@@ -260,9 +269,17 @@ class Codebook:
 
     def codes_of(self, survey, response_id, coder) -> set[int]:
         """Return the ids of an answer's current codes for a coder."""
-        current = self.coding(coder)
-        mask = (current.survey == survey) & (current.response_id == int(response_id))
-        return set(current[mask].code_id.astype(int))
+        sql = """
+            select d.code_id from coding_decisions d
+            join (select max(id) as id from coding_decisions
+                  where question = ? and survey = ? and response_id = ? and coder = ?
+                      and code_id is not null
+                  group by code_id) latest on latest.id = d.id
+            join codes c on c.id = d.code_id
+            where d.action = 'add' and c.merged_into is null
+        """
+        params = [self.question, survey, int(response_id), coder]
+        return {row[0] for row in self.db.execute(sql, params).fetchall()}
 
     def coding(self, coder: str | None = None) -> pd.DataFrame:
         """Return the current coding: survey, response_id, code_id, code, coder, source, at."""

@@ -278,14 +278,7 @@ def suggestions(question: str):
                 confidence = None
             if answer is not None and code_id in valid:
                 survey, response_id = answer
-                codebook.assign(survey, response_id, code_id, coder, "suggestion", confidence)
-                codebook.set_codes(
-                    survey,
-                    response_id,
-                    codebook.codes_of(survey, response_id, coder),
-                    coder,
-                    source="suggestion",
-                )
+                codebook.accept(survey, response_id, code_id, coder, confidence)
                 accepted += 1
         flash(f"{accepted} suggestions accepted.")
         return _back(question, "code.suggestions")
