@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
-from .questionnaire import Questionnaire, load_questionnaires, translate
+from .questionnaire import load_questionnaires, translate
 from .widgets import option_list
 
 DEFAULT_QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
@@ -140,8 +140,3 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
         return response
 
     return app
-
-
-def questionnaires_of(app: Flask) -> dict[str, Questionnaire]:
-    """Return the questionnaires an app serves, keyed by survey id."""
-    return app.extensions["questionnaires"]

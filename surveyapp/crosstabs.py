@@ -232,15 +232,3 @@ def wide_means(table: pd.DataFrame) -> pd.DataFrame:
         index="item_label", columns="group", values="mean", sort=False, dropna=False
     )
     return wide.reindex(columns=groups).reset_index().rename(columns={"item_label": "Item"})
-
-
-def group_sizes(table: pd.DataFrame) -> dict[str, float]:
-    """Return the largest n of each group in a means table."""
-    return table.groupby("group", sort=False)["n"].max().to_dict()
-
-
-def has_data(table: pd.DataFrame) -> bool:
-    """Whether any group of a table has numbers to show."""
-    return bool((~table["suppressed"]).any()) and not np.all(
-        table.get("count", table.get("n")).isna()
-    )
