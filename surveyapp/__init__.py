@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
+from .link_csrf import link_csrf_key
 from .questionnaire import load_questionnaires, translate
 from .widgets import option_list
 
@@ -86,6 +87,7 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
+    app.extensions["link_csrf_key"] = link_csrf_key(app.config["SECRET_KEY"])
     questionnaires = load_questionnaires(app.config["QUESTIONNAIRES"])
     app.extensions["questionnaires"] = questionnaires
     Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)

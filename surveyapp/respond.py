@@ -14,21 +14,36 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf import FlaskForm
 
 from . import csrf, throttle
 from .answers import check_answers, page_is_shown, shown_questions
 from .db import get_db
 from .forms import PageForm, answers_formdata, form_answers, formdata_answers, page_form_class
 from .invitations import Invitation, create_invitations, find_invitation, save_draft
+from .link_csrf import LinkCSRF
 from .questionnaire import Questionnaire
 from .responses import submit_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 
 
-class WebPageForm(FlaskForm, PageForm):
-    """A page form that also checks the CSRF token."""
+class WebPageForm(PageForm):
+    """A page form that also checks a CSRF token bound to the respondent's link."""
+
+    class Meta:
+        csrf = True
+        csrf_class = LinkCSRF
+
+
+def _page_form(invitation: Invitation, page, questions, language, formdata):
+    """Return the web form of a page's shown questions for this respondent."""
+    form_class = page_form_class(page, questions, language, base=WebPageForm)
+    meta = {
+        "csrf_secret": current_app.extensions["link_csrf_key"],
+        "csrf_context": f"{invitation.survey}:{invitation.id}",
+        "csrf_time_limit": current_app.config["WTF_CSRF_TIME_LIMIT"],
+    }
+    return form_class(formdata=formdata, meta=meta)
 
 
 def _questionnaire(survey_id: str) -> Questionnaire:
@@ -192,8 +207,8 @@ def answer(survey_id: str, token: str):
     page = questionnaire.pages[index]
     if request.method == "GET":
         questions = shown_questions(page, answers, decided=False)
-        form_class = page_form_class(page, questions, language, base=WebPageForm)
-        form = form_class(formdata=answers_formdata(questions, answers) or None)
+        formdata = answers_formdata(questions, answers) or None
+        form = _page_form(invitation, page, questions, language, formdata)
         return _render_page(
             questionnaire, token, index, form, questions, language, answers=answers
         )
@@ -219,7 +234,7 @@ def _take_page(questionnaire, invitation, token, index, language, answers):
     submitted = dict(answers)
     submitted.update(formdata_answers(page.questions, request.form))
     questions = shown_questions(page, submitted)
-    form = page_form_class(page, questions, language, base=WebPageForm)(formdata=request.form)
+    form = _page_form(invitation, page, questions, language, request.form)
     going_back = request.form.get("action") == "back"
     valid = form.validate()
     expired = "csrf_token" in form.errors
@@ -282,9 +297,8 @@ def _finish(questionnaire, invitation, token, language, answers):
         save_draft(db, invitation, answers, first_bad)
         page = questionnaire.pages[first_bad]
         questions = shown_questions(page, answers)
-        form = page_form_class(page, questions, language, base=WebPageForm)(
-            formdata=answers_formdata(questions, answers)
-        )
+        formdata = answers_formdata(questions, answers)
+        form = _page_form(invitation, page, questions, language, formdata)
         form.validate()
         form.csrf_token.errors = []
         return _render_page(

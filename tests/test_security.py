@@ -68,15 +68,58 @@ def test_a_link_shows_only_its_own_unfinished_answers(client, invite, respondent
     assert "Atlantis-marker" not in client.get(f"{first}?page=1").get_data(as_text=True)
 
 
-def test_session_cookie_is_httponly_samesite_and_secure_over_https(app, invite):
-    link = invite()
+@pytest.mark.parametrize("path", ["/evaluate/sign-in", "/s/constituents/open"])
+def test_session_cookie_is_httponly_samesite_and_secure_over_https(app, path):
     plain = app.test_client()
-    plain.get(link)
+    plain.get(path)
     cookie = plain.get_cookie("session")
     assert cookie.http_only and cookie.same_site == "Lax" and not cookie.secure
     secure = app.test_client()
-    secure.get(link, base_url="https://survey.example")
+    secure.get(path, base_url="https://survey.example")
     assert secure.get_cookie("session", domain="survey.example").secure
+
+
+def test_an_invitation_link_sets_no_cookie_from_first_page_to_thanks(client, invite, respondent):
+    person = respondent(invite())
+    for answers in DEMO_ANSWERS:
+        response = person.submit(answers)
+        assert "Set-Cookie" not in response.headers
+    assert "Thank you" in person.page.get_data(as_text=True)
+    assert not list(client._cookies)
+
+
+def test_a_page_token_is_good_for_its_own_link_only(client, db, invite, respondent):
+    first, second = respondent(invite()), respondent(invite())
+    forged = client.post(
+        second.link + "?page=1",
+        data={"region": "africa", "action": "next", "csrf_token": first.token()},
+    )
+    assert forged.status_code == 422
+    assert "security check expired" in forged.get_data(as_text=True)
+    assert db["invitations"].get(2)["draft"] is None
+    assert second.submit({"region": "africa"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "token", ["", "12345", "99999999999.abc", "１２３.x", "1.\u00e9\u00e9", "9" * 40 + ".a"]
+)
+def test_malformed_page_tokens_are_refused_without_error(client, db, invite, token):
+    link = invite()
+    response = client.post(
+        link + "?page=1", data={"region": "africa", "action": "next", "csrf_token": token}
+    )
+    assert response.status_code == 422
+    assert db["invitations"].get(1)["draft"] is None
+
+
+def test_a_page_token_expires(app, client, db, invite, respondent):
+    person = respondent(invite())
+    app.config["WTF_CSRF_TIME_LIMIT"] = -1  # every token is issued already out of date
+    person.open()
+    response = person.submit({"region": "africa"})
+    assert response.status_code == 422
+    assert "security check expired" in response.get_data(as_text=True)
+    assert db["invitations"].get(1)["draft"] is None
 
 
 def test_secret_key_is_generated_per_instance_never_a_constant(
