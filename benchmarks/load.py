@@ -1,6 +1,6 @@
 """Load on the production server: simulated respondents answering the staff questionnaire.
 
-Starts `surveyapp serve` (waitress, as `make run` does) in a subprocess on a free 127.0.0.1
+Starts `surveyapp serve` (gunicorn, as `make run` does) in a subprocess on a free 127.0.0.1
 port over a fresh temporary database, makes invitation links with `surveyapp invite`, then
 runs closed-loop clients (no think time; one thread and one keep-alive connection each) at 16
 and then 64 at once. At each level, first every client GETs a trivial endpoint of the same
@@ -34,10 +34,7 @@ import queue
 import random
 import re
 import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -52,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from surveyapp.answers import is_shown, shown_questions  # noqa: E402
 from surveyapp.questionnaire import load_questionnaire, translate  # noqa: E402
+from surveyapp.server import ServeProcess  # noqa: E402
 
 SURVEY = "staff"
 QUESTIONNAIRE = ROOT / "questionnaires" / f"{SURVEY}.yaml"
@@ -129,46 +127,8 @@ class Browser:
         )
 
 
-def surveyapp_command() -> list[str]:
-    """Return the command that runs `surveyapp` from this interpreter's environment."""
-    script = Path(sys.executable).parent / "surveyapp"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "surveyapp"]
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """`surveyapp serve` in a subprocess over a database in a folder of its own."""
-
-    def __init__(self, folder: Path, port: int | None = None, threads: int | None = None):
-        self.folder = Path(folder)
-        self.db = self.folder / "surveyapp.db"
-        self.port = port or free_port()
-        self.threads = threads
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "SURVEYAPP_INSTANCE": str(self.folder / "instance")}
-        self.env.pop("SURVEYAPP_DB", None)
-        self.log = self.folder / "serve.log"
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-
-    def cli(self, *args: str) -> str:
-        """Run a surveyapp command on this database and return what it printed."""
-        done = subprocess.run(
-            [*surveyapp_command(), "--db", str(self.db), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if done.returncode:
-            raise RuntimeError(f"surveyapp {' '.join(args)} failed:\n{done.stderr}")
-        return done.stdout
+class Server(ServeProcess):
+    """`surveyapp serve` over a fresh database, its links made with `surveyapp invite`."""
 
     def invite(self, count: int) -> list[str]:
         """Make invitation links with `surveyapp invite` and return them."""
@@ -179,59 +139,8 @@ class Server:
         with links.open(newline="") as handle:
             return [row["link"] for row in csv.DictReader(handle)]
 
-    def start(self, timeout: float = 60.0):
-        """Start serving and wait until a page answers."""
-        command = [*surveyapp_command(), "--db", str(self.db), "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        if self.threads:
-            command += ["--threads", str(self.threads)]
-        with self.log.open("a") as log:
-            log.write(f"--- start {self.starts + 1}\n")
-            log.flush()
-            self.process = subprocess.Popen(
-                command, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        self.starts += 1
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server stopped at start-up:\n{self.log_tail()}")
-            try:
-                if Browser(self.base, timeout=2).request("GET", self.base + TRIVIAL).status == 200:
-                    return
-            except CONNECTION_ERRORS:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
-
-    def kill(self):
-        """Kill the server at once (SIGKILL): no clean-up of any kind."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        if self.process:
-            self.process.wait(timeout=30)
-
-    def stop(self):
-        """Stop the server politely, or kill it after 10 s."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def cpu_seconds(self) -> float:
-        """Return the CPU time (user + system) the running server has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def tracebacks(self) -> int:
-        """Return how many tracebacks the server has logged."""
-        return self.log.read_text(errors="replace").count("Traceback (most recent call last)")
+    def start(self, serve_options: tuple[str, ...] = (), timeout: float = 60.0, probe=TRIVIAL):
+        super().start(serve_options, timeout, probe)
 
 
 # --- the respondents -------------------------------------------------------------------
@@ -566,6 +475,8 @@ def main(argv=None) -> int:
     parser.add_argument("--trivial-seconds", type=float, default=TRIVIAL_SECONDS)
     parser.add_argument("--survey-seconds", type=float, default=SURVEY_SECONDS)
     parser.add_argument("--keep", action="store_true", help="Keep the temporary folder.")
+    parser.add_argument("--workers", type=int, help="serve --workers (default: its own)")
+    parser.add_argument("--threads", type=int, help="serve --threads (default: its own)")
     args = parser.parse_args(argv)
     seconds = {"trivial": args.trivial_seconds, "survey": args.survey_seconds}
     questionnaire = load_questionnaire(QUESTIONNAIRE)
@@ -578,9 +489,15 @@ def main(argv=None) -> int:
         links = queue.Queue()
         for item in enumerate(server.invite(count)):
             links.put(item)
-        server.start()
+        serve_options = []
+        if args.workers:
+            serve_options += ["--workers", str(args.workers)]
+        if args.threads:
+            serve_options += ["--threads", str(args.threads)]
+        server.start(tuple(serve_options))
         print(
-            f"surveyapp serve (waitress, {os.cpu_count()} cores) on {server.base},"
+            f"surveyapp serve {' '.join(serve_options)} (gunicorn; {os.cpu_count()} cores) on"
+            f" {server.base},"
             f" {count} links; {args.trivial_seconds:.0f} s trivial then"
             f" {args.survey_seconds:.0f} s survey per level; clients: closed loop, no think time;"
             f" load average before: {os.getloadavg()[0]:.2f}"

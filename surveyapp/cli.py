@@ -19,8 +19,6 @@ from .db import get_db, now
 from .invitations import create_invitations, new_tokens, response_rates
 from .questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
 
-SEND_BYTES = 18000  # waitress sends a response from the main loop once it is this big or done
-
 
 class Context:
     """The app a command works on, created on first use from the group's options."""
@@ -145,35 +143,29 @@ def add_evaluator(context: Context, name, password_stdin):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Server processes.  [default: one per CPU core]",
+)
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Per process."
+)
 @click.pass_obj
-def serve(context: Context, host, port, threads):
-    """Serve the questionnaires with the production server (waitress)."""
+def serve(context: Context, host, port, workers, threads):
+    """Serve the questionnaires with the production server (gunicorn)."""
     import gc
-    import logging
-    import warnings
 
-    import waitress
+    from .server import serve_app
 
-    # waitress warns on every request that waits for a free thread: under load that is
-    # thousands of log lines a minute, costing the server more than the requests themselves.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = context.app
     click.echo(f"Serving {', '.join(app.extensions['questionnaires'])} on http://{host}:{port}")
     # What is loaded by now (questionnaires, templates, libraries) lives as long as the
-    # server: keep it out of the garbage collector's full passes over every object.
+    # server: keep it out of the garbage collector's passes, and shared by the processes
+    # forked from this one rather than copied into each.
     gc.collect()
     gc.freeze()
-    with warnings.catch_warnings():
-        # send_bytes is deprecated in waitress 3.0, hence the pin below 3.1 in setup.cfg.
-        # Its default of 1 makes a worker thread send each part of a response itself, and
-        # meanwhile the main loop spins over every open connection: at 64 keep-alive
-        # clients a trivial page cost 3-10 ms of CPU instead of 0.4 ms. With a full
-        # segment's worth, a page of up to 18,000 bytes is sent at once by the main loop.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        waitress.serve(
-            app, host=host, port=port, threads=threads, ident="surveyapp", send_bytes=SEND_BYTES
-        )
+    serve_app(app, host, port, workers, threads)
 
 
 def _attributes(values: tuple[str, ...]) -> dict:

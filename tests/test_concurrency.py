@@ -6,15 +6,9 @@ Only 127.0.0.1 is contacted, by a bounded number of requests.
 from __future__ import annotations
 
 import html
-import os
 import re
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +22,7 @@ from surveyapp.answers import shown_questions
 from surveyapp.db import connect
 from surveyapp.invitations import create_invitations
 from surveyapp.questionnaire import load_questionnaire, translate
+from surveyapp.server import ServeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = load_questionnaire(ROOT / "questionnaires" / "staff.yaml")
@@ -39,26 +34,8 @@ ALREADY = "Your answers were already received"
 RACES = 20
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class LiveServer:
+class LiveServer(ServeProcess):
     """`surveyapp serve` on 127.0.0.1 over a database of its own; restartable."""
-
-    def __init__(self, folder: Path):
-        self.db = folder / "survey.db"
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "SURVEYAPP_INSTANCE": str(folder / "instance")}
-        self.env.pop("SURVEYAPP_DB", None)
-        script = Path(sys.executable).parent / "surveyapp"
-        self.command = [str(script)] if script.exists() else [sys.executable, "-m", "surveyapp"]
-        self.command += ["--db", str(self.db)]
-        self.log = folder / "serve.log"
-        self.process: subprocess.Popen | None = None
 
     def invite(self, count: int) -> list[str]:
         """Make invitation links (in this process: the server has created the database)."""
@@ -70,37 +47,7 @@ class LiveServer:
         return [f"{self.base}/s/staff/{token}" for token in tokens]
 
     def start(self):
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(
-                [*self.command, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if requests.get(self.base + THANKS, timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise AssertionError("the server did not start within 30 s")
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def tracebacks(self) -> int:
-        return self.log.read_text().count("Traceback")
+        super().start(timeout=30, probe=THANKS)
 
 
 @pytest.fixture

@@ -14,13 +14,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +29,8 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright not installed: pip install -e '.[test]'"
 )
+
+from surveyapp.server import ServeProcess  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -61,17 +59,6 @@ CONSTRAINTS = [
 SERIOUS = ("serious", "critical")
 
 
-def _surveyapp() -> list[str]:
-    script = Path(sys.executable).with_name("surveyapp")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "surveyapp"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _port_free(port: int) -> bool:
     """Whether nothing listens on the port any more (closed connections may linger)."""
     with socket.socket() as probe:
@@ -93,67 +80,25 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real `surveyapp serve` on a free port of 127.0.0.1, stopped when the module ends."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "SURVEYAPP_INSTANCE": str(tmp / "instance")}
-    for name in ("SURVEYAPP_DB", "SURVEYAPP_QUESTIONNAIRES"):
-        env.pop(name, None)
-    command = [
-        *_surveyapp(),
-        "--db",
-        str(tmp / "e2e.db"),
-        "--questionnaires",
-        str(ROOT / "questionnaires"),
-    ]
-
-    def run(*args: str, stdin: str | None = None) -> str:
-        done = subprocess.run(
-            [*command, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, f"surveyapp {' '.join(args)}:\n{done.stdout}{done.stderr}"
-        return done.stdout
-
-    run("init-db")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = tmp / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*command, "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    live = ServeProcess(
+        tmp_path_factory.mktemp("e2e"), options=("--questionnaires", str(ROOT / "questionnaires"))
+    )
+    live.cli("init-db")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"the server stopped:\n{log_path.read_text()}"
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"no answer in 30 s:\n{log_path.read_text()}"
-            time.sleep(0.2)
-        links_csv = tmp / "links.csv"
-        run("invite", "staff", "--count", "2", "-o", str(links_csv), "--base-url", url)
-        run("add-evaluator", "eva", "--password-stdin", stdin=PASSWORD + "\n")
+        live.start(timeout=30)
+        links_csv = live.folder / "links.csv"
+        live.cli("invite", "staff", "--count", "2", "-o", str(links_csv), "--base-url", live.base)
+        live.cli("add-evaluator", "eva", "--password-stdin", stdin=PASSWORD + "\n")
         with links_csv.open(newline="") as handle:
             links = [row["link"] for row in csv.DictReader(handle)]
-        assert len(links) == 2 and all(link.startswith(url + "/s/staff/") for link in links)
-        yield Server(url, links, log_path)
+        assert len(links) == 2 and all(link.startswith(live.base + "/s/staff/") for link in links)
+        yield Server(live.base, links, live.log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        live.stop()
         deadline = time.monotonic() + 10
-        while not _port_free(port) and time.monotonic() < deadline:
+        while not _port_free(live.port) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _port_free(port), f"port {port} still taken after the server stopped"
+        assert _port_free(live.port), f"port {live.port} still taken after the server stopped"
 
 
 @pytest.fixture(scope="module")
