@@ -70,22 +70,24 @@ def find_invitation(db: sqlite_utils.Database, survey: str, token: str) -> Invit
     if not token or len(token) > 64:
         return None
     wanted = hash_token(token)
-    rows = list(db.query("select * from invitations where token_hash = ?", [wanted]))
-    if not rows or not hmac.compare_digest(rows[0]["token_hash"], wanted):
+    sql = (
+        "select token_hash, id, survey, channel, attributes, started, completed, page,"
+        " furthest, draft from invitations where token_hash = ?"
+    )  # plain SQL, one row: this runs on every respondent request
+    row = db.conn.execute(sql, [wanted]).fetchone()
+    if row is None or not hmac.compare_digest(row[0], wanted) or row[2] != survey:
         return None
-    row = rows[0]
-    if row["survey"] != survey:
-        return None
+    _, id_, survey, channel, attributes, started, completed, page, furthest, draft = row
     return Invitation(
-        id=row["id"],
-        survey=row["survey"],
-        channel=row["channel"],
-        attributes=json.loads(row["attributes"] or "{}"),
-        started=bool(row["started"]),
-        completed=bool(row["completed"]),
-        page=row["page"] or 0,
-        furthest=row["furthest"] or 0,
-        draft=json.loads(row["draft"] or "{}"),
+        id=id_,
+        survey=survey,
+        channel=channel,
+        attributes=json.loads(attributes or "{}"),
+        started=bool(started),
+        completed=bool(completed),
+        page=page or 0,
+        furthest=furthest or 0,
+        draft=json.loads(draft or "{}"),
     )
 
 

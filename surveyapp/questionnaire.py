@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -112,15 +113,19 @@ class Question:
     criterion: str | None = None
     figure: int | None = None
 
-    def columns(self) -> list[Column]:
+    def columns(self) -> tuple[Column, ...]:
         """Return the export columns this question fills."""
+        return self._columns
+
+    @functools.cached_property
+    def _columns(self) -> tuple[Column, ...]:
         if self.type == "note":
-            return []
+            return ()
         if self.type in ("grid", "rank"):
-            return [Column(f"{self.name}.{item.name}", self, item=item) for item in self.items]
+            return tuple(Column(f"{self.name}.{i.name}", self, item=i) for i in self.items)
         if self.type == "select_multiple":
-            return [Column(f"{self.name}.{c.name}", self, choice=c) for c in self.choices]
-        return [Column(self.name, self)]
+            return tuple(Column(f"{self.name}.{c.name}", self, choice=c) for c in self.choices)
+        return (Column(self.name, self),)
 
     def choice(self, name: str) -> Choice | None:
         """Return the choice with this name, or None."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from flask import (
@@ -14,6 +15,8 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from . import csrf, throttle
 from .answers import check_answers, page_is_shown, shown_questions
@@ -59,8 +62,15 @@ def _language(questionnaire: Questionnaire) -> str:
         session["lang"] = wanted
     if session.get("lang") in questionnaire.languages:
         return session["lang"]
-    best = request.accept_languages.best_match(questionnaire.languages)
-    return best or questionnaire.languages[0]
+    header = request.headers.get("Accept-Language", "")
+    return _best_language(header[:500], tuple(questionnaire.languages))
+
+
+@functools.lru_cache(maxsize=512)
+def _best_language(header: str, languages: tuple[str, ...]) -> str:
+    """Return the questionnaire language a browser's Accept-Language header prefers."""
+    best = parse_accept_header(header, LanguageAccept).best_match(languages)
+    return best or languages[0]
 
 
 def schedule(survey_id: str) -> dict:
@@ -139,8 +149,10 @@ def _pages_shown(questionnaire: Questionnaire, answers: dict) -> list[int]:
     return [i for i, page in enumerate(questionnaire.pages) if page_is_shown(page, answers)]
 
 
-def _render_page(questionnaire, token, index, form, questions, language, status=200, **extra):
-    shown = _pages_shown(questionnaire, extra.pop("answers"))
+def _render_page(
+    questionnaire, token, index, form, questions, language, shown, status=200, **extra
+):
+    """Return a questionnaire page; `shown` lists the pages shown, for the progress bar."""
     position = shown.index(index) + 1 if index in shown else 1
     return render_template(
         "respond/page.html",
@@ -209,9 +221,7 @@ def answer(survey_id: str, token: str):
         questions = shown_questions(page, answers, decided=False)
         formdata = answers_formdata(questions, answers) or None
         form = _page_form(invitation, page, questions, language, formdata)
-        return _render_page(
-            questionnaire, token, index, form, questions, language, answers=answers
-        )
+        return _render_page(questionnaire, token, index, form, questions, language, shown)
     return _take_page(questionnaire, invitation, token, index, language, answers)
 
 
@@ -253,8 +263,8 @@ def _take_page(questionnaire, invitation, token, index, language, answers):
             form,
             questions,
             language,
+            _pages_shown(questionnaire, answers),
             status=422,
-            answers=answers,
             expired=expired,
         )
     db = get_db()
@@ -308,8 +318,8 @@ def _finish(questionnaire, invitation, token, language, answers):
             form,
             questions,
             language,
+            _pages_shown(questionnaire, answers),
             status=422,
-            answers=answers,
         )
     if not submit_response(db, questionnaire, invitation, clean):
         return _received(questionnaire, language, again=True)
