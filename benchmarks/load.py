@@ -16,7 +16,8 @@ The trivial endpoint is GET /s/staff/thanks: a small template, no database. Meas
 request at a time it was the cheapest page (about 1.2 ms, against 1.8-2.7 ms for
 /static/survey.css, which Flask reads and gzips each time, and 2.4 ms for the home page).
 The cost of a survey page is given over it three ways: server CPU per request (from
-/proc, user + system: what the target is judged on), throughput, and p50 latency.
+/proc, user + system of all the server's processes: what the target is judged on),
+throughput, and p50 latency.
 
 Only 127.0.0.1 is contacted; every loop is bounded in time and count.
 """
@@ -496,8 +497,8 @@ def main(argv=None) -> int:
             serve_options += ["--threads", str(args.threads)]
         server.start(tuple(serve_options))
         print(
-            f"surveyapp serve {' '.join(serve_options)} (gunicorn; {os.cpu_count()} cores) on"
-            f" {server.base},"
+            f"surveyapp serve{''.join(' ' + o for o in serve_options)} (gunicorn;"
+            f" {os.cpu_count()} cores) on {server.base},"
             f" {count} links; {args.trivial_seconds:.0f} s trivial then"
             f" {args.survey_seconds:.0f} s survey per level; clients: closed loop, no think time;"
             f" load average before: {os.getloadavg()[0]:.2f}"
