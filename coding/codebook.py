@@ -159,7 +159,7 @@ class Codebook:
 
     def add_code(self, name: str, evaluator: str, description: str = "", origin="manual") -> int:
         """Add a code and return its id."""
-        with self.db.conn:
+        with self.db.atomic():
             name = self._check_name(name)
             code_id = (
                 self.db["codes"]
@@ -180,7 +180,7 @@ class Codebook:
 
     def rename(self, code_id: int, name: str, evaluator: str):
         """Give a code a new name."""
-        with self.db.conn:
+        with self.db.atomic():
             old = self.code(code_id)["name"]
             name = self._check_name(name, except_id=code_id)
             self.db["codes"].update(code_id, {"name": name})
@@ -188,7 +188,7 @@ class Codebook:
 
     def describe(self, code_id: int, description: str, evaluator: str):
         """Set a code's description."""
-        with self.db.conn:
+        with self.db.atomic():
             self.code(code_id)
             self.db["codes"].update(code_id, {"description": description.strip()})
             self._event(code_id, evaluator, "describe", description.strip())
@@ -197,7 +197,7 @@ class Codebook:
         """Merge one code into another: every coder's answers with it get the other."""
         if source_id == target_id:
             raise CodingError("choose two different codes to merge")
-        with self.db.conn:
+        with self.db.atomic():
             source, target = self.code(source_id), self.code(target_id)
             current = self.coding()
             for row in current[current.code_id == source_id].itertuples():
@@ -229,13 +229,13 @@ class Codebook:
 
     def assign(self, survey, response_id, code_id, coder, source="manual", confidence=None):
         """Give an answer a code (it keeps its other codes)."""
-        with self.db.conn:
+        with self.db.atomic():
             self.code(code_id)
             self._decide(survey, response_id, code_id, coder, "add", source, coder, confidence)
 
     def accept(self, survey, response_id, code_id, coder, confidence=None):
         """Accept a suggested code for an answer, which counts as reviewed."""
-        with self.db.conn:
+        with self.db.atomic():
             self.code(code_id)
             self._decide(
                 survey, response_id, code_id, coder, "add", "suggestion", coder, confidence
@@ -244,12 +244,12 @@ class Codebook:
 
     def unassign(self, survey, response_id, code_id, coder):
         """Take a code off an answer."""
-        with self.db.conn:
+        with self.db.atomic():
             self._decide(survey, response_id, code_id, coder, "remove", "manual", coder)
 
     def move(self, survey, response_id, from_id, to_id, coder):
         """Move an answer from one code to another."""
-        with self.db.conn:
+        with self.db.atomic():
             self.code(to_id)
             self._decide(survey, response_id, from_id, coder, "remove", "move", coder)
             self._decide(survey, response_id, to_id, coder, "add", "move", coder)
@@ -257,7 +257,7 @@ class Codebook:
     def set_codes(self, survey, response_id, code_ids, coder, source="manual"):
         """Make an answer's codes exactly these (none: reviewed and left uncoded)."""
         wanted = {int(c) for c in code_ids}
-        with self.db.conn:
+        with self.db.atomic():
             for code_id in wanted:
                 self.code(code_id)
             current = self.codes_of(survey, response_id, coder)
@@ -338,7 +338,7 @@ class Codebook:
     # -- machine suggestions ----------------------------------------------------------------
     def store_clustering(self, proposal, surveys, n_clusters, seed, evaluator) -> int:
         """Keep a clustering as a machine suggestion, apart from any decision; return its id."""
-        with self.db.conn:
+        with self.db.atomic():
             clustering_id = (
                 self.db["clusterings"]
                 .insert(
@@ -397,7 +397,7 @@ class Codebook:
         if suggestions.empty:
             raise CodingError(f"clustering {clustering_id} has no answers")
         created = []
-        with self.db.conn:
+        with self.db.atomic():
             for cluster, group in suggestions.groupby("cluster", sort=True):
                 name = self._unique((names or {}).get(int(cluster)) or group.cluster_label.iloc[0])
                 code_id = (
@@ -426,7 +426,7 @@ class Codebook:
         self, code_id: int, labels: dict[tuple[str, int], int], names: dict[int, str], coder
     ):
         """Split a code: answers go to new codes by the given sub-cluster; returns new ids."""
-        with self.db.conn:
+        with self.db.atomic():
             original = self.code(code_id)
             new_ids = {}
             for part in sorted(set(labels.values())):

@@ -131,7 +131,7 @@ def add_evaluator(context: Context, name, password_stdin):
         raise click.BadParameter("the password needs at least 10 characters")
     db = get_db()
     hashed = generate_password_hash(password)
-    with db.conn:
+    with db.atomic():
         existing = list(db["evaluators"].rows_where("name = ?", [name]))
         if existing:
             db["evaluators"].update(existing[0]["id"], {"password_hash": hashed})

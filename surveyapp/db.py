@@ -113,7 +113,7 @@ def migrate(db: sqlite_utils.Database):
 
 def sync_questionnaire(db: sqlite_utils.Database, questionnaire: Questionnaire) -> list[str]:
     """Record a questionnaire's version and add its new columns; return the columns added."""
-    with db.conn:
+    with db.atomic():  # one transaction: sqlite-utils nests its own as savepoints
         surveys = db["surveys"]
         if not surveys.count_where("id = ?", [questionnaire.id]):
             surveys.insert(

@@ -30,7 +30,7 @@ def record_failure(keys: list[str]):
     """Count a failure against each key, and forget failures older than a day."""
     db = get_db()
     now = time.time()
-    with db.conn:
+    with db.atomic():
         db["failed_attempts"].insert_all([{"key": key, "at": now} for key in keys])
         db.execute("delete from failed_attempts where at < ?", [now - KEEP_SECONDS])
 

@@ -248,6 +248,30 @@ def test_merged_name_can_be_used_again(codebook):
     assert [c["name"] for c in codebook.codes()] == ["Funding", "money"]
 
 
+def test_a_split_that_fails_halfway_changes_nothing(codebook, monkeypatch):
+    covid = codebook.add_code("Covid", "ana")
+    for response_id in (1, 2, 3):
+        codebook.assign("staff", response_id, covid, "ana")
+    codes_before, coding_before = codebook.codes(), current(codebook, "ana")
+    calls = []
+    decide = codebook._decide
+
+    def failing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(codebook, "_decide", failing)
+    with pytest.raises(RuntimeError):
+        codebook.split(
+            covid, {("staff", 1): 0, ("staff", 2): 1, ("staff", 3): 1}, {0: "a", 1: "b"}, "ana"
+        )
+    assert codebook.codes() == codes_before
+    assert current(codebook, "ana") == coding_before
+    assert not codebook.db.conn.in_transaction
+
+
 def test_split_moves_answers_to_new_codes(codebook):
     covid = codebook.add_code("Covid", "ana")
     codebook.add_code("Travel", "ana")
