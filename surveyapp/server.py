@@ -3,9 +3,10 @@
 `surveyapp serve` runs gunicorn with one process per CPU core, each with a few threads
 (the gthread worker). Python runs one thread at a time per process, so processes are what
 put a second core to work; the threads keep a long request (clustering a thousand
-answers, a big export) from holding up respondents, and gunicorn's main thread in each
-process watches idle keep-alive connections without tying up a thread. The app is loaded
-once, before the processes are forked from it.
+answers, a big export) from holding up respondents. gunicorn's main thread in each process
+watches idle keep-alive connections, and (from gunicorn 27) hands a connection whose request
+is slow to arrive back to it rather than tie up a thread. The app is loaded once, before
+the processes are forked from it.
 
 `ServeProcess` starts `surveyapp serve` in a process group of its own, as the tests and
 benchmarks need it: it waits until a page answers, stops it politely, or kills the server

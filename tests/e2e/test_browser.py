@@ -3,8 +3,9 @@
 `surveyapp serve` runs in a subprocess over a temporary database. Two staff respondents
 answer through their invitation links, one starting on a phone and finishing on a desktop
 after leaving midway, one on a desktop; axe-core checks every page they see; an evaluator
-signs in, clusters the open answers and opens a cross-tab chart; the constituents survey is
-answered with JavaScript switched off. Screenshots of every page go to test-artifacts/e2e/.
+signs in, clusters the open answers and opens a cross-tab chart, and axe-core checks the
+sign-in page and every evaluator page; the constituents survey is answered with JavaScript
+switched off. Screenshots of every page go to test-artifacts/e2e/.
 
 Needs /usr/bin/chromium (apt-get install chromium) and, for the accessibility check,
 axe-core from npm (`make e2e-deps`); without them the tests are skipped, saying why.
@@ -457,6 +458,48 @@ def test_evaluator_signs_in_clusters_and_sees_a_chart(
     page.screenshot(path=artifacts / "desktop-evaluator-4-crosstabs.png", full_page=True)
     assert errors == []
     context.close()
+
+
+EVALUATOR_PAGES = (
+    "/evaluate/",
+    "/evaluate/surveys/staff",
+    "/evaluate/coding/",
+    "/evaluate/coding/constraints",
+    "/evaluate/coding/constraints/answers",
+    "/evaluate/coding/constraints/suggestions",
+    "/evaluate/coding/constraints/agreement",
+    "/evaluate/coding/constraints/frequency",
+    "/evaluate/crosstabs/?survey=staff&by=survey&min_cell=1",
+)
+
+
+def test_evaluator_pages_have_no_serious_accessibility_violation(server, browser, artifacts):
+    """axe-core on the sign-in page and every evaluator page, a clustering included."""
+    if not AXE.exists():
+        pytest.skip(
+            "axe-core not installed (needs npm): run `make e2e-deps`; accessibility not checked"
+        )
+    checker = Axe()
+    context = browser.new_context(**DESKTOP, bypass_csp=True)
+    page = context.new_page()
+    page.goto(server.url + "/evaluate/sign-in")
+    checker.check(page, "sign-in")
+    page.get_by_label("Name").fill("eva")
+    page.get_by_label("Password").fill(PASSWORD)
+    _press_button(page, "Sign in")
+    for path in EVALUATOR_PAGES:
+        response = page.goto(server.url + path)
+        assert response.status == 200, path
+        checker.check(page, path)
+    page.goto(server.url + "/evaluate/coding/constraints")
+    clustering = page.locator("a[href*='/clusterings/']").first
+    if clustering.count():  # made by the evaluator test before this one
+        clustering.click()
+        checker.check(page, "clustering")
+    (artifacts / "axe-evaluator-violations.json").write_text(json.dumps(checker.pages, indent=1))
+    context.close()
+    problems = checker.serious()
+    assert not problems, "axe-core found serious violations:\n" + "\n".join(problems)
 
 
 def test_constituents_answer_without_javascript(server, browser, artifacts):
