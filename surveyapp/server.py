@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -64,8 +63,7 @@ class ProductionServer(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            if value is not None:
-                self.cfg.set(key, value)
+            self.cfg.set(key, value)
 
     def load(self):
         return self.application
@@ -149,7 +147,7 @@ class ServeProcess:
                 with urllib.request.urlopen(self.base + probe, timeout=2) as answer:  # noqa: S310
                     if answer.status == 200:
                         return
-            except (OSError, urllib.error.HTTPError):
+            except OSError:  # refused, reset, or an HTTP error (URLError is an OSError)
                 pass
             time.sleep(0.05)
         self.kill()
@@ -192,9 +190,10 @@ class ServeProcess:
             time.sleep(0.02)
         self._signal_group(signal.SIGKILL)
 
-    def _group(self) -> list[Path]:
-        """Return the /proc folders of the live processes in the server's group."""
-        found = []
+    def _group(self) -> dict[int, list[str]]:
+        """Return the fields of /proc/PID/stat (after the name) of each live process in the
+        server's group, by process id."""
+        found = {}
         for folder in Path("/proc").iterdir():
             if not folder.name.isdigit():
                 continue
@@ -203,7 +202,7 @@ class ServeProcess:
             except OSError:
                 continue
             if int(fields[2]) == self.process.pid and fields[0] != "Z":
-                found.append(folder)
+                found[int(folder.name)] = fields
         return found
 
     def _account_cpu(self):
@@ -218,13 +217,9 @@ class ServeProcess:
         if not self.running():
             return self.reaped_cpu
         ticks = 0
-        for folder in self._group():
-            try:
-                fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
+        for pid, fields in self._group().items():
             ticks += int(fields[11]) + int(fields[12])
-            if int(folder.name) == self.process.pid:
+            if pid == self.process.pid:
                 ticks += int(fields[13]) + int(fields[14])  # its reaped children
         return self.reaped_cpu + ticks / os.sysconf("SC_CLK_TCK")
 
