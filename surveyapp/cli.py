@@ -245,7 +245,7 @@ def schedule(context: Context, survey, opens, closes, no_dates, open_link):
     if row["opens"] and row["closes"] and row["opens"] >= row["closes"]:
         raise click.BadParameter("the survey must open before it closes")
     if changes:
-        with db.conn:
+        with db.atomic():
             db["surveys"].update(survey, changes)
     click.echo(
         f"{survey}: opens {row['opens'] or '-'}, closes {row['closes'] or '-'}, "

@@ -1,4 +1,9 @@
-"""The SQLite store: a connection per request, named migrations and the response tables."""
+"""The SQLite store: a connection per request, named migrations and the response tables.
+
+Every change that writes goes through `db.atomic()`: one transaction, in which
+sqlite-utils' own writes nest as savepoints. (`with db.conn:` would not do: each
+sqlite-utils write, each batch of `insert_all` included, commits on its own.)
+"""
 
 from __future__ import annotations
 
@@ -113,7 +118,7 @@ def migrate(db: sqlite_utils.Database):
 
 def sync_questionnaire(db: sqlite_utils.Database, questionnaire: Questionnaire) -> list[str]:
     """Record a questionnaire's version and add its new columns; return the columns added."""
-    with db.atomic():  # one transaction: sqlite-utils nests its own as savepoints
+    with db.atomic():
         surveys = db["surveys"]
         if not surveys.count_where("id = ?", [questionnaire.id]):
             surveys.insert(

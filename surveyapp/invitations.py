@@ -60,7 +60,7 @@ def create_invitations(
         }
         for token in tokens
     ]
-    with db.conn:
+    with db.atomic():
         db["invitations"].insert_all(rows, batch_size=500)
     return tokens
 
@@ -93,7 +93,7 @@ def find_invitation(db: sqlite_utils.Database, survey: str, token: str) -> Invit
 
 def save_draft(db: sqlite_utils.Database, invitation: Invitation, draft: dict, page: int) -> bool:
     """Keep a respondent's unfinished answers and page; False if the link was used meanwhile."""
-    with db.conn:
+    with db.atomic():
         cursor = db.execute(
             "update invitations set draft = ?, page = ?, furthest = max(furthest, ?), started = 1"
             " where id = ? and completed = 0",

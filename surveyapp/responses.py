@@ -189,7 +189,7 @@ def import_responses(
     if problems:
         raise ImportRejected(problems)
     try:
-        with db.conn:
+        with db.atomic():
             table.insert_all(records, batch_size=500)
     except sqlite3.Error as error:
         raise ImportRejected([f"{path}: nothing was imported: {error}"]) from None

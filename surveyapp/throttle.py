@@ -38,5 +38,5 @@ def record_failure(keys: list[str]):
 def clear(key: str):
     """Forget the failures of one key (after a successful sign-in)."""
     db = get_db()
-    with db.conn:
+    with db.atomic():
         db.execute("delete from failed_attempts where key = ?", [key])

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 import yaml
 from conftest import DEMO_ANSWERS
+from sqlite_utils.db import Table
 
 from surveyapp import create_app
 from surveyapp.db import connect
+from surveyapp.invitations import create_invitations
+from surveyapp.responses import ImportRejected, import_responses
+from surveyapp.synthetic import synthetic_responses
 
 
 def make_app(app):
@@ -117,3 +124,38 @@ def test_database_path_from_environment(tmp_path, questionnaire_dir, monkeypatch
     app = create_app(None, overrides={"QUESTIONNAIRES": str(questionnaire_dir)})
     assert app.config["DATABASE"] == str(target)
     assert connect(str(target))["responses_staff"].exists()
+
+
+def _fail_on_second_batch(monkeypatch):
+    """Make sqlite-utils fail when it writes its second batch of rows."""
+    batches = []
+    insert_chunk = Table.insert_chunk
+
+    def failing(self, *args, **kwargs):
+        batches.append(1)
+        if len(batches) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return insert_chunk(self, *args, **kwargs)
+
+    monkeypatch.setattr(Table, "insert_chunk", failing)
+    return batches
+
+
+def test_invitations_made_in_several_batches_are_made_all_or_none(db, monkeypatch):
+    batches = _fail_on_second_batch(monkeypatch)
+    with pytest.raises(sqlite3.OperationalError):
+        create_invitations(db, "staff", 600)
+    assert len(batches) == 2
+    assert db["invitations"].count == 0
+    assert not db.conn.in_transaction
+
+
+def test_an_import_that_fails_halfway_imports_nothing(app, db, monkeypatch, tmp_path):
+    staff = app.extensions["questionnaires"]["staff"]
+    path = tmp_path / "staff.csv"
+    synthetic_responses(staff, 60, seed=1).to_csv(path, index=False, float_format="%g")
+    batches = _fail_on_second_batch(monkeypatch)
+    with pytest.raises(ImportRejected, match="nothing was imported: disk I/O error"):
+        import_responses(db, staff, path)
+    assert len(batches) == 2
+    assert db["responses_staff"].count == 0
