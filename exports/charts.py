@@ -208,6 +208,21 @@ def _layout(figure: Figure, width: float, top: float, body: float, bottom: float
     return ax
 
 
+def _caption(figure: Figure, title_lines: list[str], note: str, title_inset, note_inset):
+    """Write a chart's title at the top and its note at the bottom (insets in inches)."""
+    height = figure.get_figheight()
+    figure.text(0.02, note_inset / height, note, fontsize=7.5, color="#333333")
+    if title_lines:
+        figure.text(
+            0.02,
+            1 - title_inset / height,
+            "\n".join(title_lines),
+            va="top",
+            fontsize=11,
+            fontweight="bold",
+        )
+
+
 def _item_height(heading_lines: int, groups: int) -> float:
     """Return the height in inches of one statement: gap, heading and one bar per group."""
     return GAP + heading_lines * HEADING_LINE + 0.05 + groups * PITCH
@@ -326,16 +341,7 @@ def agreement_chart(
         excluded = [label for _value, label, missing in scale if missing]
         note = "Percent of substantive answers"
         note += f" ({', '.join(excluded)} excluded)." if excluded else "."
-        figure.text(0.02, 0.1 / figure.get_figheight(), note, fontsize=7.5, color="#333333")
-        if title_lines:
-            figure.text(
-                0.02,
-                1 - 0.12 / figure.get_figheight(),
-                "\n".join(title_lines),
-                va="top",
-                fontsize=11,
-                fontweight="bold",
-            )
+        _caption(figure, title_lines, note, title_inset=0.12, note_inset=0.1)
         return _save(figure, path, fmt)
 
 
@@ -447,14 +453,5 @@ def heat_table(
         )
         if suppressed.any():
             note += f" – suppressed (fewer than {min_cell} ratings)."
-        figure.text(0.02, 0.12 / figure.get_figheight(), note, fontsize=7.5, color="#333333")
-        if title_lines:
-            figure.text(
-                0.02,
-                1 - 0.1 / figure.get_figheight(),
-                "\n".join(title_lines),
-                va="top",
-                fontsize=11,
-                fontweight="bold",
-            )
+        _caption(figure, title_lines, note, title_inset=0.1, note_inset=0.12)
         return _save(figure, path, fmt)
