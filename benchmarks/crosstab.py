@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from coding.crosstab import _group_codes, _value_codes, count_answers  # noqa: E402
-from surveyapp import create_app  # noqa: E402
-from surveyapp.crosstabs import block_of, groups_of, responses_of  # noqa: E402
-from surveyapp.db import get_db  # noqa: E402
-from surveyapp.synthetic import synthetic_responses  # noqa: E402
+from surveyapp.analysis.survey_tables import block_of, groups_of, responses_of  # noqa: E402
+from surveyapp.questionnaire.synthetic import synthetic_responses  # noqa: E402
+from surveyapp.store.connection import get_db  # noqa: E402
+from surveyapp.web import create_app  # noqa: E402
 
 REPEATS = 5
 

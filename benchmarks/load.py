@@ -48,8 +48,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from surveyapp.answers import is_shown, shown_questions  # noqa: E402
-from surveyapp.questionnaire import load_questionnaire, translate  # noqa: E402
+from surveyapp.questionnaire.answers import is_shown, shown_questions  # noqa: E402
+from surveyapp.questionnaire.model import load_questionnaire, translate  # noqa: E402
 from surveyapp.server import ServeProcess  # noqa: E402
 
 SURVEY = "staff"

@@ -14,16 +14,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import Respondent  # noqa: E402
 from test_respond import _answers_for  # noqa: E402
 
-from surveyapp import create_app  # noqa: E402
-from surveyapp.answers import shown_questions  # noqa: E402
-from surveyapp.invitations import create_invitations  # noqa: E402
+from surveyapp.questionnaire.answers import shown_questions  # noqa: E402
+from surveyapp.store.invitations import create_invitations  # noqa: E402
+from surveyapp.web import create_app  # noqa: E402
 
 
 def page_weights(app, survey: str) -> list[tuple[str, int, int]]:
     """Walk a questionnaire and return (page title, raw bytes, gzip bytes) of each page."""
     questionnaire = app.extensions["questionnaires"][survey]
     with app.app_context():
-        from surveyapp.db import get_db
+        from surveyapp.store.connection import get_db
 
         token = create_invitations(get_db(), survey, 1)[0]
     person = Respondent(app.test_client(), f"/s/{survey}/{token}")

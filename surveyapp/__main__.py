@@ -1,5 +1,5 @@
 """Run the surveyapp command as `python -m surveyapp`."""
 
-from .cli import main
+from surveyapp.cli import main
 
 main(prog_name="surveyapp")

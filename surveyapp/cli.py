@@ -13,11 +13,10 @@ import pandas as pd
 from werkzeug.security import generate_password_hash
 
 from exports.csv import write_csv
-
-from . import create_app
-from .db import get_db, now
-from .invitations import create_invitations, new_tokens, response_rates
-from .questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
+from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError, load_questionnaire
+from surveyapp.store.connection import get_db, now
+from surveyapp.store.invitations import create_invitations, new_tokens, response_rates
+from surveyapp.web import create_app
 
 
 class Context:
@@ -156,7 +155,7 @@ def serve(context: Context, host, port, workers, threads):
     """Serve the questionnaires with the production server (gunicorn)."""
     import gc
 
-    from .server import serve_app
+    from surveyapp.server import serve_app
 
     app = context.app
     click.echo(f"Serving {', '.join(app.extensions['questionnaires'])} on http://{host}:{port}")
@@ -289,18 +288,18 @@ def export(context: Context, survey, fmt, output, labels):
     CSV and XLSX hold choice names (or labels with --labels); XLSX adds the data dictionary.
     SAV (SPSS, also read by Stata and R) carries variable labels and value labels.
     """
-    from .responses import completed_responses, with_labels
+    from surveyapp.store.responses import completed_responses, with_labels
 
     questionnaire = context.questionnaire(survey)
     frame = completed_responses(get_db(), questionnaire)
     if fmt != "csv" and not output:
         raise click.UsageError(f"a {fmt.upper()} file needs -o FILE.{fmt}")
     if fmt == "sav":
-        from .report_files import write_responses_sav
+        from surveyapp.analysis.report_files import write_responses_sav
 
         write_responses_sav(frame, questionnaire, output)
     elif fmt == "xlsx":
-        from .report_files import write_responses_xlsx
+        from surveyapp.analysis.report_files import write_responses_xlsx
 
         write_responses_xlsx(
             with_labels(frame, questionnaire) if labels else frame, questionnaire, output
@@ -320,7 +319,7 @@ def export(context: Context, survey, fmt, output, labels):
 @with_app
 def dictionary(context: Context, survey, fmt, output):
     """Write the data dictionary: what each export column holds."""
-    from .dictionary import data_dictionary
+    from surveyapp.questionnaire.dictionary import data_dictionary
 
     write_csv(data_dictionary(context.questionnaire(survey)), output or sys.stdout)
 
@@ -335,7 +334,7 @@ def import_responses_command(context: Context, survey, file):
     Every value is checked as the web form checks it. A file with any problem is rejected
     whole, listing the line and column of each problem; nothing is imported.
     """
-    from .responses import ImportRejected, import_responses
+    from surveyapp.store.responses import ImportRejected, import_responses
 
     try:
         count = import_responses(get_db(), context.questionnaire(survey), file)
@@ -354,7 +353,7 @@ def _surveys(context: Context, value: str) -> list[str]:
 
 
 def _open_question(context: Context, surveys: str, question: str):
-    from .open_answers import CodingError, OpenQuestion
+    from surveyapp.analysis.open_answers import CodingError, OpenQuestion
 
     try:
         return OpenQuestion(
@@ -400,7 +399,7 @@ def cluster(context: Context, survey, question, k, seed, output):
     clustered; the CSV has response_id,text,cluster,cluster_label (and survey first when
     several surveys are clustered together).
     """
-    from .open_answers import ClusteringError
+    from surveyapp.analysis.open_answers import ClusteringError
 
     open_question = _open_question(context, survey, question)
     try:
@@ -442,7 +441,7 @@ def codes(context: Context, survey, question, by, coder, output):
     The CSV is tidy: code,group,respondents,base,share, where base is the number of
     respondents in the group who answered the question and share = respondents / base.
     """
-    from .open_answers import CodingError
+    from surveyapp.analysis.open_answers import CodingError
 
     open_question = _open_question(context, survey, question)
     coders = open_question.codebook.coders()
@@ -490,7 +489,7 @@ def _crosstab_options(command):
 
 
 def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares):
-    from .crosstabs import CrosstabError, make_crosstab
+    from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
 
     try:
         return make_crosstab(
@@ -525,7 +524,7 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
     group with its n, as the report's Table 6. The CSV is tidy; XLSX has a sheet per question
     with labelled, formatted tables, then the raw responses and the data dictionary.
     """
-    from .report_files import write_crosstab
+    from surveyapp.analysis.report_files import write_crosstab
 
     result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,
                             poststratify, shares)  # fmt: skip
@@ -551,7 +550,7 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
 @with_app
 def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares, output):
     """Draw charts of the cross-tabulation: diverging stacked bars or a heat table."""
-    from .report_files import draw_charts
+    from surveyapp.analysis.report_files import draw_charts
 
     if Path(output).suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the chart file must end in .png or .svg", param_hint="-o")

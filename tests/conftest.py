@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from surveyapp import create_app
-from surveyapp.db import connect
-from surveyapp.invitations import create_invitations
+from surveyapp.store.connection import connect
+from surveyapp.store.invitations import create_invitations
+from surveyapp.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from conftest import DEMO_ANSWERS, ROOT
 from werkzeug.security import check_password_hash
 
-from surveyapp import create_app
 from surveyapp.cli import main
-from surveyapp.db import connect
+from surveyapp.store.connection import connect
+from surveyapp.web import create_app
 
 
 @pytest.fixture

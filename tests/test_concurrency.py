@@ -18,11 +18,11 @@ import pytest
 import requests
 from test_respond import _answers_for
 
-from surveyapp.answers import shown_questions
-from surveyapp.db import connect
-from surveyapp.invitations import create_invitations
-from surveyapp.questionnaire import load_questionnaire, translate
+from surveyapp.questionnaire.answers import shown_questions
+from surveyapp.questionnaire.model import load_questionnaire, translate
 from surveyapp.server import ServeProcess
+from surveyapp.store.connection import connect
+from surveyapp.store.invitations import create_invitations
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = load_questionnaire(ROOT / "questionnaires" / "staff.yaml")

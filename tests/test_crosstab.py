@@ -19,7 +19,7 @@ from coding.crosstab import (
     significance,
     sort_by_overall,
 )
-from surveyapp.crosstabs import CrosstabError, make_crosstab
+from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
 
 AGREEMENT = (
     ScalePoint("agree", "Agree", 4),

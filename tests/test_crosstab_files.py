@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from surveyapp.cli import main
-from surveyapp.synthetic import synthetic_responses
+from surveyapp.questionnaire.synthetic import synthetic_responses
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_neutralised_answers_import_back_as_written(run, tmp_path, app, question
         ],
     )
     assert result.exit_code == 0, result.output
-    from surveyapp.db import connect
+    from surveyapp.store.connection import connect
 
     stored = connect(str(fresh))["responses_staff"].get(1)["constraints"]
     assert stored == '=HYPERLINK("http://evil.example","click")'

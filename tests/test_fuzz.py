@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.security import generate_password_hash
 
-from surveyapp import create_app
-from surveyapp.answers import check_answers
-from surveyapp.db import connect, response_table
-from surveyapp.invitations import create_invitations
+from surveyapp.questionnaire.answers import check_answers
+from surveyapp.store.connection import connect, response_table
+from surveyapp.store.invitations import create_invitations
+from surveyapp.web import create_app
 
 SCALE = float(os.environ.get("FUZZ_SCALE", 1))  # FUZZ_SCALE=0.1 for a quick run
 

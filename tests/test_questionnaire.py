@@ -10,8 +10,8 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from surveyapp.conditions import Condition, parse_condition
-from surveyapp.questionnaire import (
+from surveyapp.questionnaire.conditions import Condition, parse_condition
+from surveyapp.questionnaire.model import (
     CRITERIA,
     QuestionnaireError,
     load_questionnaire,

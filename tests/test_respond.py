@@ -333,7 +333,7 @@ def _answers_for(question):
 
 
 def test_whole_staff_questionnaire_through_the_test_client(app, db, invite, respondent):
-    from surveyapp.answers import shown_questions
+    from surveyapp.questionnaire.answers import shown_questions
 
     questionnaire = app.extensions["questionnaires"]["staff"]
     person = respondent(invite("staff"))

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from conftest import DEMO_ANSWERS
 
-from surveyapp import create_app
+from surveyapp.web import create_app
 
 
 def routes(app, prefix):
@@ -137,7 +137,7 @@ def test_secret_key_is_generated_per_instance_never_a_constant(
     import surveyapp
 
     source = "\n".join(
-        p.read_text() for p in __import__("pathlib").Path(surveyapp.__file__).parent.glob("*.py")
+        p.read_text() for p in __import__("pathlib").Path(surveyapp.__file__).parent.rglob("*.py")
     )
     assert not re.search(r"SECRET_KEY\s*=\s*['\"]", source)
 
@@ -157,7 +157,7 @@ def test_link_guessing_is_throttled(app, client, invite):
 def test_tokens_are_compared_in_constant_time(db, invite, monkeypatch):
     import hmac
 
-    from surveyapp import invitations
+    from surveyapp.store import invitations
 
     calls = []
     real = hmac.compare_digest

@@ -9,11 +9,11 @@ import yaml
 from conftest import DEMO_ANSWERS
 from sqlite_utils.db import Table
 
-from surveyapp import create_app
-from surveyapp.db import connect
-from surveyapp.invitations import create_invitations
-from surveyapp.responses import ImportRejected, import_responses
-from surveyapp.synthetic import synthetic_responses
+from surveyapp.questionnaire.synthetic import synthetic_responses
+from surveyapp.store.connection import connect
+from surveyapp.store.invitations import create_invitations
+from surveyapp.store.responses import ImportRejected, import_responses
+from surveyapp.web import create_app
 
 
 def make_app(app):
@@ -29,7 +29,7 @@ def make_app(app):
 
 def test_database_uses_wal_and_named_migrations(db):
     assert db.journal_mode == "wal"
-    from surveyapp.db import migrations
+    from surveyapp.store.connection import migrations
 
     names = [row["name"] for row in db["_sqlite_migrations"].rows]
     assert names[0] == "m001_core_tables"

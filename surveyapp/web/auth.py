@@ -19,8 +19,8 @@ from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField, validators
 
-from . import throttle
-from .db import get_db
+from surveyapp.store import throttle
+from surveyapp.store.connection import get_db
 
 bp = Blueprint("auth", __name__, url_prefix="/evaluate")
 # Compared against when the name is unknown, so that both cases take the same time.

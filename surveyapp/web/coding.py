@@ -20,10 +20,14 @@ from flask import (
 
 from coding.agreement import agreement
 from coding.frequency import frequency_table
-
-from .auth import login_required
-from .db import get_db
-from .open_answers import ClusteringError, CodingError, OpenQuestion, open_questions
+from surveyapp.analysis.open_answers import (
+    ClusteringError,
+    CodingError,
+    OpenQuestion,
+    open_questions,
+)
+from surveyapp.store.connection import get_db
+from surveyapp.web.auth import login_required
 
 bp = Blueprint("code", __name__, url_prefix="/evaluate/coding")
 MAX_CLUSTERS = 50

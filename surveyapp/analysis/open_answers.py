@@ -13,9 +13,8 @@ from coding.codebook import Codebook, CodingError
 from coding.embeddings import EmbeddingCache, default_embedder
 from coding.frequency import code_frequency
 from coding.suggest import CodeSuggester
-
-from .db import response_table
-from .questionnaire import Questionnaire, translate
+from surveyapp.questionnaire.model import Questionnaire, translate
+from surveyapp.store.connection import response_table
 
 __all__ = ["ClusteringError", "CodingError", "OpenQuestion"]
 

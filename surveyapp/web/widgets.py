@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from .questionnaire import Question, translate
+from surveyapp.questionnaire.model import Question, translate
 
 _CHOICES: dict[tuple, tuple[Question, list[tuple[str, str, str]]]] = {}
 

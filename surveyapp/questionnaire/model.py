@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .conditions import Condition, parse_condition
+from surveyapp.questionnaire.conditions import Condition, parse_condition
 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 CHOICE_NAME = re.compile(r"([a-z][a-z0-9_]*|-?\d+)\Z")

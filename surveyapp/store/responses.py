@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .answers import check_answers
-from .db import response_table
-from .invitations import Invitation
-from .questionnaire import Questionnaire, translate
+from surveyapp.questionnaire.answers import check_answers
+from surveyapp.questionnaire.model import Questionnaire, translate
+from surveyapp.store.connection import response_table
+from surveyapp.store.invitations import Invitation
 
 MAX_IMPORT_ERRORS = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

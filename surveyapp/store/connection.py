@@ -15,7 +15,7 @@ import sqlite_utils
 from flask import current_app, g
 from sqlite_utils.migrations import Migrations
 
-from .questionnaire import Questionnaire
+from surveyapp.questionnaire.model import Questionnaire
 
 migrations = Migrations("surveyapp")
 META_COLUMNS = {

@@ -9,11 +9,10 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from coding import crosstab as ct
-
-from .auth import login_required
-from .crosstabs import CrosstabError, make_crosstab
-from .db import get_db
-from .report_files import display_table, draw_chart, notes_of, write_crosstab
+from surveyapp.analysis.report_files import display_table, draw_chart, notes_of, write_crosstab
+from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
+from surveyapp.store.connection import get_db
+from surveyapp.web.auth import login_required
 
 bp = Blueprint("crosstabs", __name__, url_prefix="/evaluate/crosstabs")
 FORMATS = {

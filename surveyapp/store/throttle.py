@@ -7,7 +7,7 @@ import time
 
 from flask import request
 
-from .db import get_db
+from surveyapp.store.connection import get_db
 
 KEEP_SECONDS = 86400
 

@@ -18,14 +18,21 @@ from flask import (
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from . import csrf, throttle
-from .answers import check_answers, page_is_shown, shown_questions
-from .db import get_db
-from .forms import PageForm, answers_formdata, form_answers, formdata_answers, page_form_class
-from .invitations import Invitation, create_invitations, find_invitation, save_draft
-from .link_csrf import LinkCSRF
-from .questionnaire import Questionnaire
-from .responses import submit_response
+from surveyapp.questionnaire.answers import check_answers, page_is_shown, shown_questions
+from surveyapp.questionnaire.forms import (
+    PageForm,
+    answers_formdata,
+    form_answers,
+    formdata_answers,
+    page_form_class,
+)
+from surveyapp.questionnaire.model import Questionnaire
+from surveyapp.store import throttle
+from surveyapp.store.connection import get_db
+from surveyapp.store.invitations import Invitation, create_invitations, find_invitation, save_draft
+from surveyapp.store.responses import submit_response
+from surveyapp.web import csrf
+from surveyapp.web.link_csrf import LinkCSRF
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 

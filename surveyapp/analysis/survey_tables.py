@@ -10,9 +10,8 @@ import sqlite_utils
 
 from coding import crosstab
 from coding.crosstab import Block, ScalePoint
-
-from .questionnaire import Question, Questionnaire, translate
-from .responses import completed_responses
+from surveyapp.questionnaire.model import Question, Questionnaire, translate
+from surveyapp.store.responses import completed_responses
 
 STATS = ("distribution", "mean")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from .auth import login_required
-from .db import get_db, response_table
-from .invitations import response_rates
-from .questionnaire import Questionnaire, translate
+from surveyapp.questionnaire.model import Questionnaire, translate
+from surveyapp.store.connection import get_db, response_table
+from surveyapp.store.invitations import response_rates
+from surveyapp.web.auth import login_required
 
 bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
 

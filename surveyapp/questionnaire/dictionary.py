@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .questionnaire import Questionnaire, translate
+from surveyapp.questionnaire.model import Questionnaire, translate
 
 COLUMNS = ["column", "question", "item", "type", "label", "choices"]
 

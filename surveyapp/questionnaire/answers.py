@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .forms import answers_formdata, form_answers, page_form_class
-from .questionnaire import Page, Question, Questionnaire
+from surveyapp.questionnaire.forms import answers_formdata, form_answers, page_form_class
+from surveyapp.questionnaire.model import Page, Question, Questionnaire
 
 NOT_SHOWN = "answered, but the question is not shown for these answers"
 

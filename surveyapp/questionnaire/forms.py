@@ -18,7 +18,7 @@ from wtforms.fields import (
     TextAreaField,
 )
 
-from .questionnaire import Page, Question, translate
+from surveyapp.questionnaire.model import Page, Question, translate
 
 ANSWER_NEEDED = "Please answer this question."
 CHOOSE_ONE = "Please choose one of the answers offered."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .questionnaire import Questionnaire
+from surveyapp.questionnaire.model import Questionnaire
 
 
 def synthetic_responses(questionnaire: Questionnaire, count: int, seed: int = 0) -> pd.DataFrame:

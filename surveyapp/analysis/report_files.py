@@ -8,11 +8,10 @@ import numpy as np
 
 from coding import crosstab as ct
 from exports.csv import write_csv
-
-from .crosstabs import Crosstab, wide_distribution, wide_means
-from .dictionary import data_dictionary
-from .questionnaire import translate
-from .responses import completed_responses, with_labels
+from surveyapp.analysis.survey_tables import Crosstab, wide_distribution, wide_means
+from surveyapp.questionnaire.dictionary import data_dictionary
+from surveyapp.questionnaire.model import translate
+from surveyapp.store.responses import completed_responses, with_labels
 
 SUPPRESSED = "suppressed"
 

@@ -1,0 +1,1 @@
+"""Analysis over stored answers: cross-tabulations, open answers and report files."""

@@ -1,0 +1,1 @@
+"""The questionnaire: its model and question types, loading, conditions, forms, answers."""

@@ -1,0 +1,1 @@
+"""The SQLite store: the connection, every table's migrations, one module per kind of record."""
