@@ -10,12 +10,15 @@ from pathlib import Path
 
 import click
 import pandas as pd
-from werkzeug.security import generate_password_hash
 
 from exports.csv import write_csv
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError, load_questionnaire
-from surveyapp.store.connection import get_db, now
+from surveyapp.store import evaluators
+from surveyapp.store.connection import get_db
 from surveyapp.store.invitations import create_invitations, new_tokens, response_rates
+from surveyapp.store.migrations import DatabaseOutdated
+from surveyapp.store.responses import response_count
+from surveyapp.store.surveys import change_schedule
 from surveyapp.web import create_app
 
 
@@ -25,6 +28,7 @@ class Context:
     def __init__(self, db_path: str | None, questionnaires: str | None):
         self.db_path = db_path
         self.questionnaires = questionnaires
+        self.upgrade = False  # init-db upgrades a database made by an earlier release
         self._app = None
 
     @property
@@ -36,8 +40,8 @@ class Context:
             if self.questionnaires:
                 config["QUESTIONNAIRES"] = self.questionnaires
             try:
-                self._app = create_app(None, overrides=config)
-            except QuestionnaireError as error:
+                self._app = create_app(None, overrides=config, upgrade=self.upgrade)
+            except (QuestionnaireError, DatabaseOutdated) as error:
                 raise click.ClickException(str(error)) from None
         return self._app
 
@@ -85,27 +89,29 @@ def main(ctx, db_path, questionnaires):
 
 
 @main.command("init-db")
-@with_app
+@click.pass_obj
 def init_db(context: Context):
     """Create or upgrade the database and make the first evaluator account.
 
-    Applies pending migrations and adds the columns of new questions; answers already
-    collected are kept. When no evaluator exists, creates one named admin with a random
-    password, printed once.
+    Applies the migrations the database has not had yet and adds the columns of new
+    questions; answers already collected are kept. `serve` and the other commands refuse a
+    database that needs upgrading, until this has run. When no evaluator exists, creates one
+    named admin with a random password, printed once.
     """
+    context.upgrade = True
+    with context.app.app_context():
+        _init_db(context)
+
+
+def _init_db(context: Context):
+    """Report the surveys and make the first evaluator account if there is none."""
     db = get_db()
     for survey in context.app.extensions["questionnaires"].values():
-        count = db[f"responses_{survey.id}"].count
+        count = response_count(db, survey.id)
         click.echo(f"survey {survey.id}: version {survey.version}, {count} responses")
-    if not db["evaluators"].count:
+    if not evaluators.evaluator_count(db):
         password = secrets.token_urlsafe(12)
-        db["evaluators"].insert(
-            {
-                "name": "admin",
-                "password_hash": generate_password_hash(password),
-                "created_at": now(),
-            }
-        )
+        evaluators.add_evaluator(db, "admin", password)
         click.echo("Created evaluator account 'admin' with the password (shown only once):")
         click.echo(f"    {password}")
     click.echo(f"database: {context.app.config['DATABASE']}")
@@ -117,7 +123,7 @@ def init_db(context: Context):
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
 @with_app
-def add_evaluator(context: Context, name, password_stdin):
+def add_evaluator_command(context: Context, name, password_stdin):
     """Add an evaluator account (or set a new password); the password is stored hashed."""
     name = name.strip()
     if not name or len(name) > 64:
@@ -128,15 +134,8 @@ def add_evaluator(context: Context, name, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 10:
         raise click.BadParameter("the password needs at least 10 characters")
-    db = get_db()
-    hashed = generate_password_hash(password)
-    with db.atomic():
-        existing = list(db["evaluators"].rows_where("name = ?", [name]))
-        if existing:
-            db["evaluators"].update(existing[0]["id"], {"password_hash": hashed})
-        else:
-            db["evaluators"].insert({"name": name, "password_hash": hashed, "created_at": now()})
-    click.echo(f"evaluator '{name}' {'updated' if existing else 'added'}")
+    added = evaluators.add_evaluator(get_db(), name, password)
+    click.echo(f"evaluator '{name}' {'added' if added else 'updated'}")
 
 
 @main.command()
@@ -240,12 +239,10 @@ def schedule(context: Context, survey, opens, closes, no_dates, open_link):
         changes["closes"] = _moment(closes, "--closes")
     if open_link is not None:
         changes["open_link"] = int(open_link)
-    row = {**db["surveys"].get(survey), **changes}
-    if row["opens"] and row["closes"] and row["opens"] >= row["closes"]:
-        raise click.BadParameter("the survey must open before it closes")
-    if changes:
-        with db.atomic():
-            db["surveys"].update(survey, changes)
+    try:
+        row = change_schedule(db, survey, changes)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
     click.echo(
         f"{survey}: opens {row['opens'] or '-'}, closes {row['closes'] or '-'}, "
         f"open link {'on' if row['open_link'] else 'off'}"
@@ -334,7 +331,7 @@ def import_responses_command(context: Context, survey, file):
     Every value is checked as the web form checks it. A file with any problem is rejected
     whole, listing the line and column of each problem; nothing is imported.
     """
-    from surveyapp.store.responses import ImportRejected, import_responses
+    from surveyapp.response_import import ImportRejected, import_responses
 
     try:
         count = import_responses(get_db(), context.questionnaire(survey), file)
@@ -409,8 +406,9 @@ def cluster(context: Context, survey, question, k, seed, output):
     for notice in proposal.notices:
         click.echo(f"note: {notice}", err=True)
     frame = proposal.assignments.copy()
-    frame.insert(0, "survey", [key[0] for key in frame.response_id])
-    frame["response_id"] = [key[1] for key in frame.response_id]
+    frame.insert(0, "survey", [key[0] for key in frame.answer])
+    frame.insert(1, "response_id", [key[1] for key in frame.answer])
+    frame = frame.drop(columns="answer")
     if len(open_question.surveys) == 1:
         frame = frame.drop(columns="survey")
     if output:

@@ -8,8 +8,10 @@ import pytest
 import sqlite_utils
 
 from coding.cluster import propose_codes
-from coding.codebook import Codebook, CodingError
+from coding.codebook import CodingError
 from coding.embeddings import LsaEmbedder
+from surveyapp.store.codings import Codebook
+from surveyapp.store.migrations import migrate
 
 QUESTION = "constraints"
 
@@ -40,6 +42,7 @@ ANSWERS = [
 @pytest.fixture
 def db(tmp_path):
     database = sqlite_utils.Database(tmp_path / "x.db")
+    migrate(database)
     yield database
     database.close()
 

@@ -8,13 +8,17 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from coding.cluster import ClusteringError, propose_codes
-from coding.codebook import Codebook, CodingError
-from coding.embeddings import EmbeddingCache, default_embedder
+from coding.cluster import ClusteringError, closest_to_centre, propose_codes
+from coding.codebook import CodingError
+from coding.crosstab import NO_ANSWER
+from coding.embeddings import default_embedder
 from coding.frequency import code_frequency
 from coding.suggest import CodeSuggester
+from surveyapp.analysis.groups import BY_SURVEY, GroupingError, group_labels, group_of
 from surveyapp.questionnaire.model import Questionnaire, translate
-from surveyapp.store.connection import response_table
+from surveyapp.store.codings import Codebook
+from surveyapp.store.embeddings import EmbeddingCache
+from surveyapp.store.responses import column_values, texts_given
 
 __all__ = ["ClusteringError", "CodingError", "OpenQuestion"]
 
@@ -60,19 +64,11 @@ class OpenQuestion:
 
     def answers(self) -> pd.DataFrame:
         """Return the non-empty answers: survey, response_id, text."""
-        frames = []
-        for survey in self.surveys:
-            sql = (
-                f'select ? as survey, response_id, "{self.question}" as text'
-                f' from "{response_table(survey)}"'
-                f" where trim(coalesce(\"{self.question}\", '')) != '' order by response_id"
-            )
-            frames.append(
-                pd.DataFrame(
-                    self.db.query(sql, [survey]), columns=["survey", "response_id", "text"]
-                )
-            )
-        return pd.concat(frames, ignore_index=True)
+        frames = [
+            texts_given(self.db, survey, self.question).assign(survey=survey)
+            for survey in self.surveys
+        ]
+        return pd.concat(frames, ignore_index=True)[["survey", "response_id", "text"]]
 
     def embedder(self):
         """Return the embedder, loading it once."""
@@ -112,11 +108,10 @@ class OpenQuestion:
         if len(answers) < parts:
             raise CodingError(f"the code has {len(answers)} answers: too few to split in {parts}")
         proposal = self._propose(answers, parts, seed)
+        assignments = proposal.assignments
         labels = {
             key: int(cluster)
-            for key, cluster in zip(
-                proposal.assignments.response_id, proposal.assignments.cluster, strict=True
-            )
+            for key, cluster in zip(assignments.answer, assignments.cluster, strict=True)
         }
         names = {c["cluster"]: c["label"] for c in proposal.clusters}
         return self.codebook.split(code_id, labels, names, coder)
@@ -139,37 +134,38 @@ class OpenQuestion:
         )
         if todo.empty:
             return todo.assign(code_id=[], code=[], confidence=[]), suggester
-        proba = suggester.predict_proba(self.embeddings(todo.text.tolist()))
-        best = proba.argmax(axis=1)
+        keys = list(zip(todo.survey, todo.response_id, strict=True))
+        best = suggester.suggest(self.embeddings(todo.text.tolist()), keys)
         names = {c["id"]: c["name"] for c in self.codebook.codes()}
-        result = todo.assign(
-            code_id=suggester.classes_[best].astype(int),
-            confidence=proba[np.arange(len(best)), best],
+        texts = dict(zip(keys, todo.text, strict=True))
+        result = pd.DataFrame(
+            {
+                "survey": [key[0] for key in best.id],
+                "response_id": [key[1] for key in best.id],
+                "text": [texts[key] for key in best.id],
+                "code_id": best.code.astype(int),
+                "confidence": best.confidence,
+            }
         )
         result["code"] = result.code_id.map(names)
-        return result.sort_values("confidence", ascending=False, kind="stable"), suggester
+        return result, suggester
 
     def groups(self, by: str) -> pd.DataFrame:
         """Return each answer's group: its survey's title, or its answer to a profile question."""
         answers = self.answers()
-        if by == "survey":
-            titles = {s: translate(self.questionnaires[s].title) for s in self.surveys}
-            return answers.assign(group=answers.survey.map(titles))
-        frames = []
-        for survey in self.surveys:
-            question = self.questionnaires[survey].question(by)
-            if question is None or question.type != "select_one":
-                raise CodingError(f"'{by}' is not a single-choice question of survey '{survey}'")
-            labels = {c.name: translate(c.label) for c in question.choices}
-            sql = (
-                f'select ? as survey, response_id, "{by}" as value from "{response_table(survey)}"'
-            )
-            values = pd.DataFrame(
-                self.db.query(sql, [survey]), columns=["survey", "response_id", "value"]
-            )
-            values["group"] = values.value.map(labels).fillna("(no answer)")
-            frames.append(values[["survey", "response_id", "group"]])
-        return answers.merge(pd.concat(frames), on=["survey", "response_id"], how="left")
+        try:
+            labels, _order = group_labels(self.questionnaires, self.surveys, by)
+        except GroupingError as error:
+            raise CodingError(str(error)) from None
+        if by == BY_SURVEY:
+            return answers.assign(group=group_of(answers.survey, answers.survey, labels))
+        values = pd.concat(
+            [column_values(self.db, s, by).assign(survey=s) for s in self.surveys],
+            ignore_index=True,
+        )
+        values["group"] = group_of(values.value, values.survey, labels).fillna(NO_ANSWER)
+        keys = ["survey", "response_id"]
+        return answers.merge(values[keys + ["group"]], on=keys, how="left")
 
     def frequency(self, coder: str, by: str = "survey") -> pd.DataFrame:
         """Return the tidy code frequency table of one coder's coding."""
@@ -182,8 +178,6 @@ class OpenQuestion:
         quotes = {}
         for code, group in coding.groupby("code"):
             texts = group.text.tolist()
-            vectors = self.embeddings(texts)
-            centre = vectors.mean(axis=0)
-            order = np.argsort(-(vectors @ centre), kind="stable")[:per_code]
-            quotes[code] = [texts[i] for i in order]
+            closest = closest_to_centre(self.embeddings(texts), per_code)
+            quotes[code] = [texts[i] for i in closest]
         return quotes

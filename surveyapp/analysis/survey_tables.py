@@ -10,6 +10,7 @@ import sqlite_utils
 
 from coding import crosstab
 from coding.crosstab import Block, ScalePoint
+from surveyapp.analysis.groups import BY_SURVEY, GroupingError, group_labels, group_of
 from surveyapp.questionnaire.model import Question, Questionnaire, translate
 from surveyapp.store.responses import completed_responses
 
@@ -100,20 +101,12 @@ def responses_of(
 
 def groups_of(frame: pd.DataFrame, questionnaires: dict, surveys: list[str], by: str):
     """Return each response's group label, and the groups in questionnaire order."""
-    if by == "survey":
-        titles = {s: translate(questionnaires[s].title) for s in surveys}
-        return frame.survey.map(titles), [titles[s] for s in surveys]
-    labels, order = {}, []
-    for survey in surveys:
-        question = questionnaires[survey].question(by)
-        if question is None or question.type != "select_one":
-            raise CrosstabError(f"'{by}' is not a single-choice question of survey '{survey}'")
-        for choice in question.choices:
-            label = translate(choice.label)
-            labels.setdefault(choice.name, label)
-            if label not in order:
-                order.append(label)
-    return frame[by].map(labels), order
+    try:
+        labels, order = group_labels(questionnaires, surveys, by)
+    except GroupingError as error:
+        raise CrosstabError(str(error)) from None
+    values = frame.survey if by == BY_SURVEY else frame[by]
+    return group_of(values, frame.survey, labels), order
 
 
 def parse_shares(text: str) -> dict[str, float]:

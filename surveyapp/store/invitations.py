@@ -134,3 +134,12 @@ def response_rates(db: sqlite_utils.Database, survey: str, by: str | None = None
             }
         )
     return rows
+
+
+def attribute_keys(db: sqlite_utils.Database, survey: str) -> list[str]:
+    """Return the invitation attributes used in a survey."""
+    sql = (
+        "select distinct j.key as key from invitations, json_each(invitations.attributes) j"
+        " where survey = ? order by key"
+    )
+    return [row["key"] for row in db.query(sql, [survey])]

@@ -1,35 +1,49 @@
-"""Completed responses: submitting them, reading them for export, importing them."""
+"""Completed responses: the response tables, submitting, reading and storing responses."""
 
 from __future__ import annotations
 
-import csv
-import io
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import sqlite_utils
 
-from surveyapp.questionnaire.answers import check_answers
 from surveyapp.questionnaire.model import Questionnaire, translate
-from surveyapp.store.connection import response_table
 from surveyapp.store.invitations import Invitation
 
-MAX_IMPORT_ERRORS = 200
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+META_COLUMNS = {
+    "response_id": int,
+    "questionnaire_version": str,
+    "source": str,
+    "submitted_on": str,
+}
 
 
-class ImportRejected(Exception):
-    """A file of responses that was not imported, with every problem found in it."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+def response_table(survey_id: str) -> str:
+    """Return the name of a survey's response table."""
+    return f"responses_{survey_id}"
 
 
-def _response_row(questionnaire: Questionnaire, answers: dict, source: str) -> dict:
+def widen_response_table(db: sqlite_utils.Database, questionnaire: Questionnaire) -> list[str]:
+    """Create a survey's response table, or add the columns of new questions; return them.
+
+    Columns are only ever added: the answers to a question dropped from the questionnaire
+    stay in the table.
+    """
+    table = db[response_table(questionnaire.id)]
+    wanted = dict(META_COLUMNS)
+    wanted.update({c.name: c.sql_type for c in questionnaire.columns()})
+    if not table.exists():
+        table.create(wanted, pk="response_id")
+        return list(wanted)
+    have = set(table.columns_dict)
+    added = [name for name in wanted if name not in have]
+    for name in added:
+        table.add_column(name, wanted[name])
+    return added
+
+
+def response_row(questionnaire: Questionnaire, answers: dict, source: str) -> dict:
+    """Return the row stored for a completed response: its answers, version, source, day."""
     row = {column.name: answers.get(column.name) for column in questionnaire.columns()}
     row.update(
         questionnaire_version=questionnaire.version,
@@ -58,7 +72,7 @@ def submit_response(
         if used != 1:
             conn.rollback()
             return False
-        db[response_table(questionnaire.id)].insert(_response_row(questionnaire, answers, "web"))
+        db[response_table(questionnaire.id)].insert(response_row(questionnaire, answers, "web"))
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -94,103 +108,41 @@ def with_labels(frame: pd.DataFrame, questionnaire: Questionnaire, language=None
     return labelled
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise ImportRejected([f"{path}: cannot be read: {error.strerror}"]) from None
-    except UnicodeDecodeError as error:
-        raise ImportRejected([f"{path}: is not UTF-8 text (byte {error.start})"]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        raise ImportRejected([f"{path}: line {reader.line_num}: {error}"]) from None
-    return list(reader.fieldnames or []), rows
+def insert_responses(db: sqlite_utils.Database, questionnaire: Questionnaire, rows: list[dict]):
+    """Store completed responses (rows from `response_row`) in one transaction: all or none."""
+    with db.atomic():
+        db[response_table(questionnaire.id)].insert_all(rows, batch_size=500)
 
 
-def _check_header(path: Path, header: list[str], questionnaire: Questionnaire) -> list[str]:
-    known = {"response_id"} | {c.name for c in questionnaire.columns()}
-    problems = [
-        f"{path}: column '{name}' is not in the export" for name in header if name not in known
-    ]
-    problems += [
-        f"{path}: column '{name}' appears twice" for name in set(header) if header.count(name) > 1
-    ]
-    missing = [c.name for c in questionnaire.columns() if c.name not in header]
-    if missing:
-        problems.append(f"{path}: columns missing: {', '.join(missing)}")
-    return problems
+def response_ids(db: sqlite_utils.Database, survey_id: str) -> set[int]:
+    """Return the ids of a survey's stored responses."""
+    sql = f'select response_id from "{response_table(survey_id)}"'
+    return {row[0] for row in db.execute(sql).fetchall()}
 
 
-def _response_id(value: str, taken: set[int]) -> tuple[int | None, str | None]:
-    if not value.strip():
-        return None, None
-    try:
-        number = int(value)
-    except ValueError:
-        return None, "must be a whole number or empty"
-    if number < 1 or number > 2**62:
-        return None, "must be a positive whole number"
-    if number in taken:
-        return None, f"response {number} exists already"
-    taken.add(number)
-    return number, None
+def response_count(db: sqlite_utils.Database, survey_id: str) -> int:
+    """Return how many completed responses a survey has."""
+    return db[response_table(survey_id)].count
 
 
-def import_responses(
-    db: sqlite_utils.Database, questionnaire: Questionnaire, path: str | Path
-) -> int:
-    """Import completed responses from a CSV in the export's format, all or none.
+def answer_counts(db: sqlite_utils.Database, survey_id: str, column: str) -> dict:
+    """Return how many responses hold each value of one column (None: unanswered)."""
+    sql = (
+        f'select "{column}" as value, count(*) as n from "{response_table(survey_id)}" group by 1'
+    )
+    return {row["value"]: row["n"] for row in db.query(sql)}
 
-    Every value is validated as the web form validates it; any problem rejects the whole
-    file with the line and column of each problem. Returns the number imported.
-    """
-    path = Path(path)
-    header, rows = _read_csv(path)
-    problems = _check_header(path, header, questionnaire)
-    if problems:
-        raise ImportRejected(problems)
-    table = db[response_table(questionnaire.id)]
-    taken = {row["response_id"] for row in db.query(f'select response_id from "{table.name}"')}
-    records: list[dict[str, Any]] = []
-    text_columns = [c.name for c in questionnaire.columns() if c.question.type == "text"]
-    for line, raw in enumerate(rows, start=2):
-        if None in raw:
-            problems.append(f"{path}: line {line}: more values than columns")
-            continue
-        response_id, trouble = _response_id(raw.get("response_id") or "", taken)
-        if trouble:
-            problems.append(f"{path}: line {line}, column 'response_id': {trouble}")
-        bad_flags = [
-            c.name
-            for c in questionnaire.columns()
-            if c.question.type == "select_multiple"
-            and (raw.get(c.name) or "") not in ("", "0", "1")
-        ]
-        for name in bad_flags:
-            problems.append(f"{path}: line {line}, column '{name}': must be 0, 1 or empty")
-        for column in text_columns:
-            value = raw.get(column) or ""
-            if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
-                raw[column] = value[1:]  # undo the export's protection against formulas
-        clean, errors, _ = check_answers(questionnaire, raw, strict=True)
-        for name, messages in errors.items():
-            for message in messages:
-                problems.append(f"{path}: line {line}, column '{name}': {message}")
-        record = _response_row(questionnaire, clean, "import")
-        record["response_id"] = response_id
-        records.append(record)
-        if len(problems) >= MAX_IMPORT_ERRORS:
-            problems.append(f"{path}: stopped after {MAX_IMPORT_ERRORS} problems")
-            break
-    if not rows:
-        problems.append(f"{path}: holds no responses")
-    if problems:
-        raise ImportRejected(problems)
-    try:
-        with db.atomic():
-            table.insert_all(records, batch_size=500)
-    except sqlite3.Error as error:
-        raise ImportRejected([f"{path}: nothing was imported: {error}"]) from None
-    return len(records)
+
+def column_values(db: sqlite_utils.Database, survey_id: str, column: str) -> pd.DataFrame:
+    """Return every response's value in one column: response_id, value."""
+    sql = f'select response_id, "{column}" as value from "{response_table(survey_id)}"'
+    return pd.DataFrame(db.query(sql), columns=["response_id", "value"])
+
+
+def texts_given(db: sqlite_utils.Database, survey_id: str, column: str) -> pd.DataFrame:
+    """Return the non-blank answers in a text column: response_id, text, by response."""
+    sql = (
+        f'select response_id, "{column}" as text from "{response_table(survey_id)}"'
+        f" where trim(coalesce(\"{column}\", '')) != '' order by response_id"
+    )
+    return pd.DataFrame(db.query(sql), columns=["response_id", "text"])

@@ -14,7 +14,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from surveyapp.questionnaire.model import load_questionnaires, translate
-from surveyapp.store import connection as db
+from surveyapp.store.connection import close_db, connect
+from surveyapp.store.migrations import check_current, migrate
+from surveyapp.store.surveys import sync_questionnaire
 from surveyapp.web.link_csrf import link_csrf_key
 from surveyapp.web.widgets import option_list
 
@@ -40,11 +42,15 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
-def create_app(test_config: dict | None = None, overrides: dict | None = None) -> Flask:
-    """Create the surveyapp Flask application.
+def create_app(
+    test_config: dict | None = None, overrides: dict | None = None, upgrade: bool = False
+) -> Flask:
+    """Create the surveyapp Flask application over its database and questionnaires.
 
     Without ``test_config`` the settings come from ``instance/config.py`` and ``SURVEYAPP_*``
-    environment variables; ``overrides`` (the command line's) apply last.
+    environment variables; ``overrides`` (the command line's) apply last. A new database is
+    built whole; one made by an earlier release is refused (``DatabaseOutdated``) unless
+    ``upgrade`` is given, as `surveyapp init-db` does.
     """
     instance = os.environ.get("SURVEYAPP_INSTANCE")
     app = Flask(
@@ -91,18 +97,20 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     questionnaires = load_questionnaires(app.config["QUESTIONNAIRES"])
     app.extensions["questionnaires"] = questionnaires
     Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
-    store = db.connect(app.config["DATABASE"])
+    store = connect(app.config["DATABASE"])
     try:
-        db.migrate(store)
+        if upgrade:
+            migrate(store)
+        check_current(store, app.config["DATABASE"])
         for questionnaire in questionnaires.values():
-            db.sync_questionnaire(store, questionnaire)
+            sync_questionnaire(store, questionnaire)
     finally:
         store.close()
 
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX"], x_proto=1)
     app.session_interface = SessionInterface()
-    app.teardown_appcontext(db.close_db)
+    app.teardown_appcontext(close_db)
     app.add_template_filter(translate, "t")
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["zip"] = zip

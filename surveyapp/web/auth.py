@@ -19,8 +19,9 @@ from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField, validators
 
-from surveyapp.store import throttle
 from surveyapp.store.connection import get_db
+from surveyapp.store.evaluators import evaluator_by_id, evaluator_named
+from surveyapp.web.throttling import address_key, count_failure, forget, too_many
 
 bp = Blueprint("auth", __name__, url_prefix="/evaluate")
 # Compared against when the name is unknown, so that both cases take the same time.
@@ -35,7 +36,7 @@ class SignInForm(FlaskForm):
 
 
 def _throttle_keys(name: str) -> list[str]:
-    return [f"sign-in:name:{name.lower()}", throttle.address_key("sign-in")]
+    return [f"sign-in:name:{name.lower()}", address_key("sign-in")]
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,7 +45,7 @@ def _safe_next(target: str | None) -> str:
     local = target and target.startswith("/") and not target.startswith("//")
     if local and not parts.scheme and not parts.netloc and "\\" not in target:
         return target
-    return url_for("evaluate.dashboard")
+    return url_for("surveys.dashboard")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -55,20 +56,19 @@ def sign_in():
     if form.validate_on_submit():
         name = form.name.data.strip()
         keys = _throttle_keys(name)
-        window = current_app.config["SIGN_IN_WINDOW"]
-        if throttle.failures(keys, window) >= current_app.config["SIGN_IN_ATTEMPTS"]:
+        if too_many(keys, "SIGN_IN_ATTEMPTS", "SIGN_IN_WINDOW"):
             minutes = current_app.config["SIGN_IN_WINDOW"] // 60
             error, status = f"Too many failed attempts. Please wait {minutes} minutes.", 429
         else:
-            rows = list(get_db()["evaluators"].rows_where("name = ?", [name]))
-            stored = rows[0]["password_hash"] if rows else _UNKNOWN_HASH
-            if check_password_hash(stored, form.password.data) and rows:
+            found = evaluator_named(get_db(), name)
+            stored = found["password_hash"] if found else _UNKNOWN_HASH
+            if check_password_hash(stored, form.password.data) and found:
                 session.clear()
                 session.permanent = True
-                session["evaluator_id"] = rows[0]["id"]
-                throttle.clear(keys[0])
+                session["evaluator_id"] = found["id"]
+                forget(keys[0])
                 return redirect(_safe_next(request.args.get("next")))
-            throttle.record_failure(keys)
+            count_failure(keys)
             error, status = "The name or password is not right.", 401
     elif request.method == "POST":
         error, status = (
@@ -90,8 +90,7 @@ def load_evaluator():
     evaluator_id = session.get("evaluator_id")
     g.evaluator = None
     if evaluator_id is not None:
-        rows = list(get_db().query("select * from evaluators where id = ?", [evaluator_id]))
-        g.evaluator = rows[0] if rows else None
+        g.evaluator = evaluator_by_id(get_db(), evaluator_id)
 
 
 def login_required(view):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 from flask import (
     Blueprint,
     Response,
@@ -19,6 +18,7 @@ from flask import (
 )
 
 from coding.agreement import agreement
+from coding.cluster import closest_to_centre
 from coding.frequency import frequency_table
 from surveyapp.analysis.open_answers import (
     ClusteringError,
@@ -29,7 +29,7 @@ from surveyapp.analysis.open_answers import (
 from surveyapp.store.connection import get_db
 from surveyapp.web.auth import login_required
 
-bp = Blueprint("code", __name__, url_prefix="/evaluate/coding")
+bp = Blueprint("coding", __name__, url_prefix="/evaluate/coding")
 MAX_CLUSTERS = 50
 
 
@@ -70,7 +70,7 @@ def _answer(key: str, open_question: OpenQuestion) -> tuple[str, int] | None:
     return survey, response_id
 
 
-def _back(question: str, endpoint="code.workspace", **args):
+def _back(question: str, endpoint="coding.workspace", **args):
     return redirect(url_for(endpoint, question=question, **args))
 
 
@@ -81,7 +81,7 @@ def questions():
     for name in open_questions(current_app.extensions["questionnaires"]):
         open_question = _question(name)
         rows.append((open_question, len(open_question.answers())))
-    return render_template("code/questions.html", rows=rows)
+    return render_template("coding/questions.html", rows=rows)
 
 
 @bp.route("/<question>")
@@ -93,7 +93,7 @@ def workspace(question: str):
     answers = open_question.answers()
     reviewed = len(open_question.codebook.reviewed(_coder()))
     return render_template(
-        "code/workspace.html",
+        "coding/workspace.html",
         q=open_question,
         codes=open_question.codebook.codes(),
         counts=counts,
@@ -126,7 +126,7 @@ def cluster(question: str):
         return _back(question)
     for notice in proposal.notices:
         flash(f"Note: {notice}.")
-    return _back(question, "code.clustering", clustering_id=clustering_id)
+    return _back(question, "coding.clustering", clustering_id=clustering_id)
 
 
 @bp.route("/<question>/clusterings/<int:clustering_id>")
@@ -141,9 +141,7 @@ def clustering(question: str, clustering_id: int):
     clusters = []
     for number, group in merged.groupby("cluster", sort=True):
         texts = group.text.fillna("").tolist()
-        vectors = open_question.embeddings(texts)
-        centre = vectors.mean(axis=0)
-        closest = np.argsort(-(vectors @ centre), kind="stable")[:3]
+        closest = closest_to_centre(open_question.embeddings(texts), 3)
         clusters.append(
             {
                 "cluster": int(number),
@@ -153,7 +151,7 @@ def clustering(question: str, clustering_id: int):
                 "answers": group.to_dict("records"),
             }
         )
-    return render_template("code/clustering.html", q=open_question, run=run, clusters=clusters)
+    return render_template("coding/clustering.html", q=open_question, run=run, clusters=clusters)
 
 
 @bp.route("/<question>/clusterings/<int:clustering_id>/adopt", methods=["POST"])
@@ -261,7 +259,7 @@ def answers(question: str):
             }
         )
     return render_template(
-        "code/answers.html", q=open_question, rows=rows, codes=codebook.codes(), show=show
+        "coding/answers.html", q=open_question, rows=rows, codes=codebook.codes(), show=show
     )
 
 
@@ -285,7 +283,7 @@ def suggestions(question: str):
                 codebook.accept(survey, response_id, code_id, coder, confidence)
                 accepted += 1
         flash(f"{accepted} suggestions accepted.")
-        return _back(question, "code.suggestions")
+        return _back(question, "coding.suggestions")
     try:
         table, suggester = open_question.suggestions(coder)
     except ValueError as error:
@@ -293,7 +291,7 @@ def suggestions(question: str):
         return _back(question)
     threshold = request.args.get("threshold", 0.5, type=float)
     return render_template(
-        "code/suggestions.html",
+        "coding/suggestions.html",
         q=open_question,
         rows=table.to_dict("records"),
         codes=codebook.codes(),
@@ -312,11 +310,11 @@ def agreement_view(question: str):
     report, problem = None, None
     if first and second:
         try:
-            report = agreement(_codings(open_question), first, second)
+            report = agreement(open_question.codebook.agreement_input(), first, second)
         except ValueError as error:
             problem = str(error)
     return render_template(
-        "code/agreement.html",
+        "coding/agreement.html",
         q=open_question,
         coders=coders,
         a=first,
@@ -324,22 +322,6 @@ def agreement_view(question: str):
         report=report,
         problem=problem,
     )
-
-
-def _codings(open_question: OpenQuestion):
-    """Return every coder's coding as answer, coder, code rows (None for reviewed, uncoded)."""
-    import pandas as pd
-
-    rows = []
-    coding = open_question.codebook.coding()
-    for row in coding.itertuples():
-        rows.append(
-            {"answer": f"{row.survey}:{row.response_id}", "coder": row.coder, "code": row.code}
-        )
-    for coder in open_question.codebook.coders():
-        for survey, response_id in open_question.codebook.reviewed(coder):
-            rows.append({"answer": f"{survey}:{response_id}", "coder": coder, "code": None})
-    return pd.DataFrame(rows, columns=["answer", "coder", "code"])
 
 
 def _frequency(open_question: OpenQuestion):
@@ -358,7 +340,7 @@ def frequency(question: str):
         coder, by, tidy = _frequency(open_question)
     except CodingError as error:
         flash(str(error))
-        return _back(question, "code.frequency")
+        return _back(question, "coding.frequency")
     profile = sorted(
         {
             q.name
@@ -368,7 +350,7 @@ def frequency(question: str):
         }
     )
     return render_template(
-        "code/frequency.html",
+        "coding/frequency.html",
         q=open_question,
         table=frequency_table(tidy),
         groups=list(dict.fromkeys(tidy["group"])),

@@ -27,12 +27,13 @@ from surveyapp.questionnaire.forms import (
     page_form_class,
 )
 from surveyapp.questionnaire.model import Questionnaire
-from surveyapp.store import throttle
 from surveyapp.store.connection import get_db
 from surveyapp.store.invitations import Invitation, create_invitations, find_invitation, save_draft
 from surveyapp.store.responses import submit_response
+from surveyapp.store.surveys import schedule
 from surveyapp.web import csrf
 from surveyapp.web.link_csrf import LinkCSRF
+from surveyapp.web.throttling import address_key, count_failure, too_many
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 
@@ -80,20 +81,9 @@ def _best_language(header: str, languages: tuple[str, ...]) -> str:
     return best or languages[0]
 
 
-def schedule(survey_id: str) -> dict:
-    """Return a survey's opening and closing times and whether its open link is on."""
-    sql = "select opens, closes, open_link from surveys where id = ?"
-    opens, closes, link = get_db().conn.execute(sql, [survey_id]).fetchone()
-    return {
-        "opens": datetime.fromisoformat(opens) if opens else None,
-        "closes": datetime.fromisoformat(closes) if closes else None,
-        "open_link": bool(link),
-    }
-
-
 def _closed_page(questionnaire: Questionnaire, language: str):
     """Return the page shown outside the survey's dates, or None when it is open."""
-    times = schedule(questionnaire.id)
+    times = schedule(get_db(), questionnaire.id)
     moment = datetime.now(UTC)
     if times["opens"] and moment < times["opens"]:
         state = "not_yet"
@@ -110,7 +100,7 @@ def index():
     """List the surveys, with their open links where they are switched on."""
     surveys = []
     for questionnaire in current_app.extensions["questionnaires"].values():
-        surveys.append((questionnaire, schedule(questionnaire.id)))
+        surveys.append((questionnaire, schedule(get_db(), questionnaire.id)))
     return render_template("index.html", surveys=surveys)
 
 
@@ -119,7 +109,7 @@ def open_link(survey_id: str):
     """Start (or resume) an answer through the survey's open link."""
     questionnaire = _questionnaire(survey_id)
     language = _language(questionnaire)
-    if not schedule(survey_id)["open_link"]:
+    if not schedule(get_db(), survey_id)["open_link"]:
         return render_template(
             "respond/message.html",
             questionnaire=questionnaire,
@@ -135,9 +125,8 @@ def open_link(survey_id: str):
         invitation = find_invitation(get_db(), survey_id, remembered)
         if invitation and not invitation.completed:
             return redirect(url_for("respond.answer", survey_id=survey_id, token=remembered))
-    starts = [throttle.address_key("open-link")]
-    limit, window = current_app.config["OPEN_LINK_STARTS"], current_app.config["OPEN_LINK_WINDOW"]
-    if throttle.failures(starts, window) >= limit:
+    starts = [address_key("open-link")]
+    if too_many(starts, "OPEN_LINK_STARTS", "OPEN_LINK_WINDOW"):
         return render_template(
             "respond/message.html",
             questionnaire=questionnaire,
@@ -146,7 +135,7 @@ def open_link(survey_id: str):
             message="Many questionnaires were started from this address in a short time."
             " Please try again later.",
         ), 429
-    throttle.record_failure(starts)  # counted so that a script cannot fill the database
+    count_failure(starts)  # counted so that a script cannot fill the database
     token = create_invitations(get_db(), survey_id, 1, channel="open")[0]
     session[f"open:{survey_id}"] = token
     return redirect(url_for("respond.answer", survey_id=survey_id, token=token))
@@ -192,11 +181,8 @@ def answer(survey_id: str, token: str):
     questionnaire = _questionnaire(survey_id)
     language = _language(questionnaire)
     db = get_db()
-    guesses = [throttle.address_key("link")]
-    if (
-        throttle.failures(guesses, current_app.config["LINK_WINDOW"])
-        >= current_app.config["LINK_ATTEMPTS"]
-    ):
+    guesses = [address_key("link")]
+    if too_many(guesses, "LINK_ATTEMPTS", "LINK_WINDOW"):
         return render_template(
             "respond/message.html",
             questionnaire=questionnaire,
@@ -207,7 +193,7 @@ def answer(survey_id: str, token: str):
         ), 429
     invitation = find_invitation(db, survey_id, token)
     if invitation is None:
-        throttle.record_failure(guesses)
+        count_failure(guesses)
         return render_template(
             "respond/message.html",
             questionnaire=questionnaire,

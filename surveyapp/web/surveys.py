@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 
 from surveyapp.questionnaire.model import Questionnaire, translate
-from surveyapp.store.connection import get_db, response_table
-from surveyapp.store.invitations import response_rates
+from surveyapp.store.connection import get_db
+from surveyapp.store.invitations import attribute_keys, response_rates
+from surveyapp.store.responses import answer_counts, response_count
 from surveyapp.web.auth import login_required
 
-bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
+bp = Blueprint("surveys", __name__, url_prefix="/evaluate")
 
 
 @bp.before_request
@@ -31,30 +32,15 @@ def questionnaire_or_404(survey_id: str) -> Questionnaire:
     return questionnaire
 
 
-def attribute_keys(survey_id: str) -> list[str]:
-    """Return the invitation attributes used in a survey."""
-    sql = (
-        "select distinct j.key as key from invitations, json_each(invitations.attributes) j"
-        " where survey = ? order by key"
-    )
-    return [row["key"] for row in get_db().query(sql, [survey_id])]
-
-
 def profile_counts(questionnaire: Questionnaire) -> list[dict]:
     """Return completed responses per answer of each single-choice question of the first page."""
     db = get_db()
-    table = response_table(questionnaire.id)
-    total = db[table].count
+    total = response_count(db, questionnaire.id)
     breakdowns = []
     for question in questionnaire.pages[0].questions:
         if question.type != "select_one":
             continue
-        counts = {
-            row["value"]: row["n"]
-            for row in db.query(
-                f'select "{question.name}" as value, count(*) as n from "{table}" group by 1'
-            )
-        }
+        counts = answer_counts(db, questionnaire.id, question.name)
         rows = [
             {"label": translate(c.label), "completed": counts.get(c.name, 0)}
             for c in question.choices
@@ -73,9 +59,9 @@ def dashboard():
     rows = []
     for survey_id, questionnaire in surveys().items():
         [overall] = response_rates(db, survey_id)
-        overall["responses"] = db[response_table(survey_id)].count
+        overall["responses"] = response_count(db, survey_id)
         rows.append((questionnaire, overall))
-    return render_template("evaluate/dashboard.html", rows=rows)
+    return render_template("surveys/dashboard.html", rows=rows)
 
 
 @bp.route("/surveys/<survey_id>")
@@ -84,12 +70,14 @@ def survey(survey_id: str):
     questionnaire = questionnaire_or_404(survey_id)
     db = get_db()
     [overall] = response_rates(db, survey_id)
-    by_attribute = {key: response_rates(db, survey_id, key) for key in attribute_keys(survey_id)}
+    by_attribute = {
+        key: response_rates(db, survey_id, key) for key in attribute_keys(db, survey_id)
+    }
     return render_template(
-        "evaluate/survey.html",
+        "surveys/survey.html",
         questionnaire=questionnaire,
         overall=overall,
-        responses=db[response_table(survey_id)].count,
+        responses=response_count(db, survey_id),
         by_attribute=by_attribute,
         profile=profile_counts(questionnaire),
     )

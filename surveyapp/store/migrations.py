@@ -1,0 +1,200 @@
+"""Every table of the store, created and changed only by the named migrations below.
+
+Each migration is frozen: it holds its own DDL and never calls code that may change later,
+so a database made by any release upgrades the same way a new one is built. To change a
+table, add a migration at the end; never edit one that has shipped. The response tables
+(one per survey, a column per export column) are the one exception: they follow the
+questionnaires, and `store.responses.widen_response_table` creates and widens them.
+
+At start-up (`web.create_app`) a new, empty database file gets every migration; a database
+that lacks some is refused with `DatabaseOutdated`, and `surveyapp init-db` upgrades it.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("surveyapp")
+
+
+class DatabaseOutdated(Exception):
+    """A database made by an earlier release, which `surveyapp init-db` must upgrade first."""
+
+
+@migrations(name="m001_core_tables")
+def _core_tables(db: sqlite_utils.Database):
+    db["surveys"].create(
+        {"id": str, "opens": str, "closes": str, "open_link": int, "version": str},
+        pk="id",
+        not_null={"open_link"},
+        defaults={"open_link": 0},
+    )
+    db["questionnaire_versions"].create(
+        {"survey": str, "version": str, "definition": str, "loaded_at": str},
+        pk=("survey", "version"),
+    )
+    db["invitations"].create(
+        {
+            "id": int,
+            "survey": str,
+            "token_hash": str,
+            "channel": str,
+            "attributes": str,
+            "created_on": str,
+            "started": int,
+            "completed": int,
+            "page": int,
+            "furthest": int,
+            "draft": str,
+        },
+        pk="id",
+        not_null={"survey", "token_hash", "channel", "started", "completed"},
+        defaults={"started": 0, "completed": 0, "page": 0, "furthest": 0, "attributes": "{}"},
+    )
+    db["invitations"].create_index(["token_hash"], unique=True)
+    db["invitations"].create_index(["survey"])
+    db["evaluators"].create(
+        {"id": int, "name": str, "password_hash": str, "created_at": str},
+        pk="id",
+        not_null={"name", "password_hash"},
+    )
+    db["evaluators"].create_index(["name"], unique=True)
+
+
+@migrations(name="m002_sign_in_failures")
+def _sign_in_failures(db: sqlite_utils.Database):
+    db["sign_in_failures"].create({"key": str, "at": float}, not_null={"key", "at"})
+    db["sign_in_failures"].create_index(["key", "at"])
+
+
+@migrations(name="m003_codebook")
+def _codebook(db: sqlite_utils.Database):
+    # Frozen copy of what coding.codebook.ensure_tables and EmbeddingCache created when this
+    # migration shipped (release 0.1.0); they no longer create tables.
+    db["clusterings"].create(
+        {
+            "id": int,
+            "question": str,
+            "surveys": str,
+            "method": str,
+            "embedder": str,
+            "k": int,
+            "seed": int,
+            "created_by": str,
+            "created_at": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["cluster_suggestions"].create(
+        {
+            "clustering_id": int,
+            "survey": str,
+            "response_id": int,
+            "cluster": int,
+            "cluster_label": str,
+        },
+        pk=("clustering_id", "survey", "response_id"),
+        foreign_keys=[("clustering_id", "clusterings", "id")],
+        if_not_exists=True,
+    )
+    db["codes"].create(
+        {
+            "id": int,
+            "question": str,
+            "name": str,
+            "description": str,
+            "origin": str,
+            "merged_into": int,
+            "created_by": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"question", "name"},
+        if_not_exists=True,
+    )
+    db["codes"].create_index(["question"], if_not_exists=True)
+    db["coding_decisions"].create(
+        {
+            "id": int,
+            "question": str,
+            "survey": str,
+            "response_id": int,
+            "code_id": int,
+            "coder": str,
+            "action": str,
+            "source": str,
+            "confidence": float,
+            "decided_by": str,
+            "at": str,
+        },
+        pk="id",
+        not_null={"question", "survey", "response_id", "coder", "action"},
+        if_not_exists=True,
+    )
+    db["coding_decisions"].create_index(["question", "coder"], if_not_exists=True)
+    db["codebook_events"].create(
+        {
+            "id": int,
+            "question": str,
+            "code_id": int,
+            "evaluator": str,
+            "event": str,
+            "detail": str,
+            "at": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db.execute(
+        "create table if not exists embeddings (model text not null, text_key text not null,"
+        " vector blob not null, primary key (model, text_key))"
+    )
+
+
+@migrations(name="m004_failed_attempts")
+def _failed_attempts(db: sqlite_utils.Database):
+    db["failed_attempts"].create({"key": str, "at": float}, not_null={"key", "at"})
+    db["failed_attempts"].create_index(["key", "at"])
+    db["sign_in_failures"].drop(ignore=True)
+
+
+@migrations(name="m005_coding_decisions_by_answer")
+def _coding_decisions_by_answer(db: sqlite_utils.Database):
+    # An answer's codes are read on every save of the Answers page: find its decisions
+    # without scanning every decision of the question.
+    db["coding_decisions"].create_index(
+        ["question", "survey", "response_id", "coder"],
+        index_name="idx_coding_decisions_answer",
+    )
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    """Return the names of the migrations this database has not had yet, in order."""
+    return [migration.name for migration in migrations.pending(db)]
+
+
+def is_new(db: sqlite_utils.Database) -> bool:
+    """Whether the database holds no table at all (a file just made)."""
+    return not db.table_names()
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations this database has not had yet; return their names."""
+    names = pending(db)
+    migrations.apply(db)
+    return names
+
+
+def check_current(db: sqlite_utils.Database, path: str):
+    """Build a new database whole; refuse one that an earlier release made (DatabaseOutdated)."""
+    if is_new(db):
+        migrate(db)
+        return
+    missing = pending(db)
+    if missing:
+        raise DatabaseOutdated(
+            f"{path}: the database was made by an earlier release and needs upgrading"
+            f" ({', '.join(missing)}): back it up, then run `surveyapp init-db`"
+        )
