@@ -578,5 +578,33 @@ def check(files):
         sys.exit(1)
 
 
+# The example that ends each command's --help, as sqlite-utils' do.
+EXAMPLES = {
+    None: "surveyapp init-db && surveyapp serve --port 8080",
+    "init-db": "surveyapp init-db",
+    "add-evaluator": "surveyapp add-evaluator maria",
+    "serve": "surveyapp serve --host 0.0.0.0 --port 8080",
+    "invite": "surveyapp invite staff --count 232 --attr region=Africa -o africa.csv",
+    "schedule": "surveyapp schedule staff --opens 2026-11-02 --closes 2026-11-23",
+    "status": "surveyapp status staff --by region",
+    "export": "surveyapp export staff --format sav -o staff.sav",
+    "dictionary": "surveyapp dictionary staff -o staff-dictionary.csv",
+    "import-responses": "surveyapp import-responses staff interviews.csv",
+    "cluster": "surveyapp cluster staff,constituents constraints --k 7 -o clusters.csv",
+    "codes": "surveyapp codes staff,constituents constraints --by region --coder ana",
+    "crosstab": "surveyapp crosstab staff --by region --stat mean --format xlsx -o table6.xlsx",
+    "chart": "surveyapp chart staff,constituents --by survey -o figures/agreement.png",
+    "check": "surveyapp check questionnaires/staff.yaml",
+}
+
+
+def _add_examples():
+    """End the group's and every command's help with its example ("\b" keeps the line)."""
+    for name, command in [(None, main), *main.commands.items()]:
+        command.epilog = f"Example:\n\n\b\n    {EXAMPLES[name]}"
+
+
+_add_examples()
+
 if __name__ == "__main__":
     main()
