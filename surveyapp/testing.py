@@ -96,11 +96,9 @@ def answers_for(question: Question) -> dict[str, Any]:
     if kind == "select_multiple":
         return {question.name: [question.choices[0].name]}
     if kind == "grid":
-        return {
-            f"{question.name}.{item.name}": question.choices[0].name for item in question.items
-        }
+        return {column.name: question.choices[0].name for column in question.columns()}
     if kind == "rank":
-        return {f"{question.name}.{item.name}": str(n) for n, item in enumerate(question.items, 1)}
+        return {column.name: str(n) for n, column in enumerate(question.columns(), 1)}
     if kind == "text":
         return {question.name: f"Answer to {question.name}"}
     if kind in ("integer", "decimal"):

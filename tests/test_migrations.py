@@ -132,8 +132,7 @@ def test_the_upgraded_database_serves_its_respondents_and_evaluators(deployed, q
     codebook = Codebook(db, "constraints")
     assert set(codebook.coders()) == {"ana", "ben"}
     assert len(codebook.coding("ana")) == 8
-    cache = EmbeddingCache(db.conn)
-    assert cache.conn.execute("select count(*) from embeddings").fetchone()[0] == 8
+    assert db["embeddings"].count == 8
 
 
 def test_a_new_database_file_is_built_whole(tmp_path, questionnaire_dir):
@@ -154,7 +153,7 @@ def test_a_new_database_file_is_built_whole(tmp_path, questionnaire_dir):
 def test_codebook_and_embedding_cache_create_no_tables(tmp_path):
     db = sqlite_utils.Database(tmp_path / "empty.db")
     Codebook(db, "constraints")
-    EmbeddingCache(db.conn)
+    EmbeddingCache(db)
     assert db.table_names() == []
 
 

@@ -78,7 +78,7 @@ class OpenQuestion:
 
     def embeddings(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Return the embeddings of texts, from the cache where they were computed before."""
-        return EmbeddingCache(self.db.conn).embed(texts, self.embedder(), progress=progress)
+        return EmbeddingCache(self.db).embed(texts, self.embedder(), progress=progress)
 
     def _propose(self, answers: pd.DataFrame, n_clusters, seed: int, progress=False):
         """Cluster some of the answers, keyed by (survey, response_id)."""
@@ -88,7 +88,7 @@ class OpenQuestion:
             n_clusters=n_clusters,
             random_state=seed,
             embedder=self.embedder(),
-            cache=EmbeddingCache(self.db.conn),
+            cache=EmbeddingCache(self.db),
             progress=progress,
         )
 

@@ -50,13 +50,11 @@ class Crosstab:
 
 def block_of(question: Question, language=None) -> Block:
     """Describe a grid or single-choice question as a block to tabulate."""
-    items = (
-        tuple(
-            (f"{question.name}.{i.name}", i.name, translate(i.label, language))
-            for i in question.items
-        )
-        if question.type == "grid"
-        else ((question.name, "", translate(question.label, language)),)
+    items = tuple(
+        (column.name, column.item.name, translate(column.item.label, language))
+        if column.item
+        else (column.name, "", translate(question.label, language))
+        for column in question.columns()
     )
     scale = tuple(
         ScalePoint(c.name, translate(c.label, language), c.value, c.missing)

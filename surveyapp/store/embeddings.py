@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import numpy as np
+import sqlite_utils
 
 from coding.embeddings import text_key
 
@@ -12,8 +11,8 @@ from coding.embeddings import text_key
 class EmbeddingCache:
     """Embeddings stored in a SQLite table, computed once per distinct text and model."""
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
+    def __init__(self, db: sqlite_utils.Database):
+        self.conn = db.conn
 
     def embed(self, texts: list[str], embedder, progress: bool = False) -> np.ndarray:
         """Return the embeddings of texts, computing and storing only those not cached."""
