@@ -110,13 +110,13 @@ def open_link(survey_id: str):
     questionnaire = _questionnaire(survey_id)
     language = _language(questionnaire)
     if not schedule(get_db(), survey_id)["open_link"]:
-        return render_template(
-            "respond/message.html",
-            questionnaire=questionnaire,
-            lang=language,
-            title="This survey is by invitation only",
-            message="Please use the personal link you received in your invitation.",
-        ), 404
+        return _message(
+            questionnaire,
+            language,
+            404,
+            "This survey is by invitation only",
+            "Please use the personal link you received in your invitation.",
+        )
     closed = _closed_page(questionnaire, language)
     if closed:
         return closed
@@ -127,18 +127,29 @@ def open_link(survey_id: str):
             return redirect(url_for("respond.answer", survey_id=survey_id, token=remembered))
     starts = [address_key("open-link")]
     if too_many(starts, "OPEN_LINK_STARTS", "OPEN_LINK_WINDOW"):
-        return render_template(
-            "respond/message.html",
-            questionnaire=questionnaire,
-            lang=language,
-            title="Too many new answers from here",
-            message="Many questionnaires were started from this address in a short time."
+        return _message(
+            questionnaire,
+            language,
+            429,
+            "Too many new answers from here",
+            "Many questionnaires were started from this address in a short time."
             " Please try again later.",
-        ), 429
+        )
     count_failure(starts)  # counted so that a script cannot fill the database
     token = create_invitations(get_db(), survey_id, 1, channel="open")[0]
     session[f"open:{survey_id}"] = token
     return redirect(url_for("respond.answer", survey_id=survey_id, token=token))
+
+
+def _message(questionnaire: Questionnaire, language: str, status: int, title: str, message: str):
+    """Return a page that tells the respondent why the questionnaire is not shown."""
+    return render_template(
+        "respond/message.html",
+        questionnaire=questionnaire,
+        lang=language,
+        title=title,
+        message=message,
+    ), status
 
 
 def _pages_shown(questionnaire: Questionnaire, answers: dict) -> list[int]:
@@ -183,24 +194,24 @@ def answer(survey_id: str, token: str):
     db = get_db()
     guesses = [address_key("link")]
     if too_many(guesses, "LINK_ATTEMPTS", "LINK_WINDOW"):
-        return render_template(
-            "respond/message.html",
-            questionnaire=questionnaire,
-            lang=language,
-            title="Too many unknown links",
-            message="Too many links that do not exist were tried from here. Please wait a"
+        return _message(
+            questionnaire,
+            language,
+            429,
+            "Too many unknown links",
+            "Too many links that do not exist were tried from here. Please wait a"
             " while, then use the link from your invitation.",
-        ), 429
+        )
     invitation = find_invitation(db, survey_id, token)
     if invitation is None:
         count_failure(guesses)
-        return render_template(
-            "respond/message.html",
-            questionnaire=questionnaire,
-            lang=language,
-            title="This link is not valid",
-            message="Please check that you copied the whole link from your invitation.",
-        ), 404
+        return _message(
+            questionnaire,
+            language,
+            404,
+            "This link is not valid",
+            "Please check that you copied the whole link from your invitation.",
+        )
     if invitation.completed:
         return _received(questionnaire, language, again=True)
     closed = _closed_page(questionnaire, language)
