@@ -3,6 +3,7 @@
 Pure pandas and numpy: a DataFrame of responses (one row each, export columns holding
 choice names) and a description of each question block in; tidy tables out. Counting is
 one ``numpy.bincount`` over integer codes, so 100,000 responses take a fraction of a second.
+The tables' columns and special values are named and described in ``coding.tidy``.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-ALL = "All"
-NO_ANSWER = "(no answer)"
-DISTRIBUTION_COLUMNS = [
-    "survey", "question", "item", "item_label", "group",
-    "value", "value_label", "count", "percent",
-]  # fmt: skip
-MEAN_COLUMNS = ["survey", "question", "item", "item_label", "group", "n", "mean"]
-# Rows of their own in a distribution; choice names never start with "_", so they cannot clash.
-BASE_VALUE, AGREE_VALUE = "_base", "_agree"
+# The tidy tables' names live in coding.tidy; callers may also read them here (crosstab.ALL).
+from coding.tidy import (
+    AGREE_VALUE,
+    ALL,
+    BASE_VALUE,
+    DISTRIBUTION_COLUMNS,
+    DISTRIBUTION_EXTRA_COLUMNS,
+    MEAN_COLUMNS,
+    MEAN_EXTRA_COLUMNS,
+    NO_ANSWER,
+)
 
 
 @dataclass(frozen=True)
@@ -118,12 +121,13 @@ def distribution(
     """Return counts and percentages of each scale point per item and group, tidy.
 
     Percentages are of the substantive answers ("Do not know" is counted but has no
-    percentage); each item and group also gets a row ``value="_base"`` holding the base (the
-    unweighted number of substantive answers) and ``value="_agree"`` holding the count and
-    percentage of the upper half of the scale (Agree + Somewhat agree). A group with fewer
-    than ``min_cell`` answers to an item is suppressed: its counts and percentages are
-    empty and the column ``suppressed`` is True. With weights, counts and percentages are
-    weighted; the base stays the number of respondents.
+    percentage); each item and group also gets a row ``value=BASE_VALUE`` holding the base
+    (the unweighted number of substantive answers) and ``value=AGREE_VALUE`` holding the
+    count and percentage of the upper half of the scale (Agree + Somewhat agree). A group
+    with fewer than ``min_cell`` answers to an item is suppressed: its counts and
+    percentages are empty and the column ``suppressed`` is True. With weights, counts and
+    percentages are weighted; the base stays the number of respondents. The columns are
+    ``coding.tidy.DISTRIBUTION_COLUMNS`` and ``DISTRIBUTION_EXTRA_COLUMNS``.
     """
     substantive = np.array([not point.missing for point in block.scale])
     positive = np.array([point.name in block.positive for point in block.scale])
@@ -164,7 +168,7 @@ def distribution(
                 "count": np.nan if suppressed else base, "percent": np.nan,
                 "missing": False, "order": len(block.scale) + 1,
             })  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[*DISTRIBUTION_COLUMNS, *DISTRIBUTION_EXTRA_COLUMNS])
 
 
 def means(
@@ -201,7 +205,7 @@ def means(
                 "mean": np.nan if suppressed else mean,
                 "suppressed": suppressed,
             })  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[*MEAN_COLUMNS, *MEAN_EXTRA_COLUMNS])
 
 
 def sort_by_overall(tidy_means: pd.DataFrame) -> pd.DataFrame:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-UNCODED = "(uncoded)"
-ALL = "All"
+from coding.tidy import ALL, FREQUENCY_COLUMNS, UNCODED
 
 
 def code_frequency(coding: pd.DataFrame, answers: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
@@ -14,8 +13,8 @@ def code_frequency(coding: pd.DataFrame, answers: pd.DataFrame, codes: list[str]
     ``coding`` has one row per (survey, response_id, code) of one coder; ``answers`` one row
     per non-empty answer with its ``group``. The base of a share is the number of
     respondents in the group who answered the question; an answer may carry several codes,
-    so shares can add up to more than 100%. Returns the tidy table
-    ``code, group, respondents, base, share``, codes in order of overall frequency.
+    so shares can add up to more than 100%. Returns the tidy table in
+    ``coding.tidy.FREQUENCY_COLUMNS``, codes in order of overall frequency.
     """
     keys = ["survey", "response_id"]
     groups = answers[keys + ["group"]].drop_duplicates(keys)
@@ -46,7 +45,7 @@ def code_frequency(coding: pd.DataFrame, answers: pd.DataFrame, codes: list[str]
                     "share": count / base if base else None,
                 }
             )
-    return pd.DataFrame(rows, columns=["code", "group", "respondents", "base", "share"])
+    return pd.DataFrame(rows, columns=FREQUENCY_COLUMNS)
 
 
 def frequency_table(tidy: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
+from coding.tidy import DISTRIBUTION_EXTRA_COLUMNS, SUMMARY_VALUES
 from exports._files import replaced
 
 FORMATS = {".png": "png", ".svg": "svg"}
@@ -37,9 +38,10 @@ DISAGREE_HATCH = "///"
 HEADING_LINE = 0.155  # inches per line of a statement (9 pt, line spacing 1.25)
 PITCH, BAR, GAP = 0.3, 0.22, 0.16  # inches: between bars, a bar's height, before a statement
 CHART_WIDTH, CELL_WIDTH = 8.5, 0.95  # inches: agreement chart, heat table cell
+# The columns of a distribution (coding.tidy) that an agreement chart reads.
 TIDY_COLUMNS = [
-    "item_label", "group", "value", "value_label", "percent", "count", "base",
-    "suppressed", "missing", "order",
+    "item_label", "group", "value", "value_label", "percent", "count",
+    *DISTRIBUTION_EXTRA_COLUMNS,
 ]  # fmt: skip
 
 
@@ -96,20 +98,15 @@ def _unique(values) -> list:
 
 
 def _scale_rows(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Return the rows of scale points, dropping the base and total rows of a cross-tab.
+    """Return the rows of scale points, leaving out a distribution's summary rows.
 
-    ``coding.crosstab.distribution`` ends each scale with two summary rows: ``agree`` (the
-    upper half of the scale) and ``n`` (the base); they are the two highest orders.
+    ``coding.crosstab.distribution`` ends each item and group with the rows valued
+    ``coding.tidy.SUMMARY_VALUES`` (the agree share and the base), which are no segments.
     """
     absent = [column for column in TIDY_COLUMNS if column not in tidy.columns]
     if absent:
         raise ValueError(f"the distribution lacks the columns {', '.join(absent)}")
-    orders = sorted(tidy["order"].dropna().unique())
-    if len(orders) >= 3:
-        at = {o: set(tidy.loc[tidy["order"] == o, "value"].astype(str)) for o in orders[-2:]}
-        if at[orders[-2]] == {"agree"} and at[orders[-1]] == {"n"}:
-            tidy = tidy[~tidy["order"].isin(orders[-2:])]
-    return tidy
+    return tidy[~tidy["value"].astype(str).isin(SUMMARY_VALUES)]
 
 
 def _scale(rows: pd.DataFrame) -> list[tuple[str, str, bool]]:
@@ -267,9 +264,10 @@ def agreement_chart(
 
     ``tidy`` has a row per item, group and scale point with the columns ``item_label,
     group, value, value_label, percent, count, base, suppressed, missing, order``
-    (``coding.crosstab.distribution`` gives them; its summary rows are ignored). Agree
-    goes right of zero, disagree left; non-substantive points (``missing``) are left out
-    and named in a note. Items and groups keep their order of appearance.
+    (``coding.crosstab.distribution`` gives them; its summary rows, valued
+    ``coding.tidy.SUMMARY_VALUES``, are left out). Agree goes right of zero, disagree
+    left; non-substantive points (``missing``) are left out and named in a note. Items
+    and groups keep their order of appearance.
     """
     fmt = _format_of(path)
     rows = _scale_rows(tidy)

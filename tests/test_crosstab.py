@@ -19,6 +19,14 @@ from coding.crosstab import (
     significance,
     sort_by_overall,
 )
+from coding.tidy import (
+    AGREE_VALUE,
+    BASE_VALUE,
+    DISTRIBUTION_COLUMNS,
+    DISTRIBUTION_EXTRA_COLUMNS,
+    MEAN_COLUMNS,
+    MEAN_EXTRA_COLUMNS,
+)
 from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
 
 AGREEMENT = (
@@ -62,14 +70,36 @@ def test_distribution_matches_a_hand_computed_table():
     assert cell(table, "Staff", "disagree") == pytest.approx(20)
     assert cell(table, "Staff", "dont_know", "count") == 2
     assert math.isnan(cell(table, "Staff", "dont_know"))  # counted, not in the percentages
-    assert cell(table, "Staff", "_base", "count") == 5
+    assert cell(table, "Staff", BASE_VALUE, "count") == 5
     assert cell(table, "Staff", "agree", "count") == 3
-    agree_rows = table[(table.group == "Staff") & (table.value_label == "Agree + Somewhat agree")]
-    assert agree_rows.iloc[0].percent == pytest.approx(80)
+    assert cell(table, "Staff", AGREE_VALUE) == pytest.approx(80)
+    assert cell(table, "Staff", AGREE_VALUE, "value_label") == "Agree + Somewhat agree"
     assert cell(table, "Constituents", "somewhat_disagree") == pytest.approx(40)
     assert cell(table, "All", "agree") == pytest.approx(50)
-    assert cell(table, "All", "_base", "count") == 10
+    assert cell(table, "All", BASE_VALUE, "count") == 10
     assert cell(table, "All", "dont_know", "count") == 2
+
+
+def test_tables_have_the_columns_coding_tidy_names():
+    frame, groups = answers(["agree"] * 5, ["disagree"] * 5)
+    table = distribution(frame, STATEMENT, groups)
+    assert list(table.columns) == [*DISTRIBUTION_COLUMNS, *DISTRIBUTION_EXTRA_COLUMNS]
+    summary = table[table.value.isin([AGREE_VALUE, BASE_VALUE])]
+    assert summary.order.min() > table[~table.index.isin(summary.index)].order.max()
+    block = Block("areas", "Areas", (("impact.support", "support", "More support"),), PRIORITY)
+    rated = means(pd.DataFrame({"impact.support": ["5"] * 10}), block, groups)
+    assert list(rated.columns) == [*MEAN_COLUMNS, *MEAN_EXTRA_COLUMNS]
+
+
+def test_a_block_without_items_gives_empty_tables_with_the_columns():
+    frame, groups = answers(["agree"] * 5, [])
+    empty = Block("impact", "Impact", (), AGREEMENT)
+    assert list(distribution(frame, empty, groups).columns) == [
+        *DISTRIBUTION_COLUMNS,
+        *DISTRIBUTION_EXTRA_COLUMNS,
+    ]
+    assert distribution(frame, empty, groups).empty
+    assert list(means(frame, empty, groups).columns) == [*MEAN_COLUMNS, *MEAN_EXTRA_COLUMNS]
 
 
 def test_small_groups_are_suppressed_in_the_table():
@@ -93,7 +123,7 @@ def test_empty_group_has_no_numbers_and_no_division_by_zero():
     all_dk = distribution(only_dk, STATEMENT, dk_groups)
     assert cell(all_dk, "Staff", "dont_know", "count") == 6
     assert math.isnan(cell(all_dk, "Staff", "agree"))
-    assert cell(all_dk, "Staff", "_base", "count") == 0
+    assert cell(all_dk, "Staff", BASE_VALUE, "count") == 0
 
 
 def test_weights_change_counts_and_percentages_but_not_the_base():
@@ -105,7 +135,7 @@ def test_weights_change_counts_and_percentages_but_not_the_base():
     assert cell(table, "All", "agree") == pytest.approx(25)
     assert cell(table, "All", "disagree") == pytest.approx(75)
     assert cell(table, "All", "agree", "count") == pytest.approx(2.5)
-    assert cell(table, "All", "_base", "count") == 10
+    assert cell(table, "All", BASE_VALUE, "count") == 10
 
 
 def test_poststratification_matches_population_shares():

@@ -5,104 +5,103 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import matplotlib
-import numpy as np
 import pandas as pd
 import pytest
 
+from coding.crosstab import Block, ScalePoint, distribution, means
+from coding.tidy import AGREE_VALUE, BASE_VALUE, SUMMARY_VALUES
 from exports.charts import agreement_chart, heat_table
 
-SCALE = [
-    ("agree", "Agree", False),
-    ("somewhat_agree", "Somewhat agree", False),
-    ("somewhat_disagree", "Somewhat disagree", False),
-    ("disagree", "Disagree", False),
-    ("do_not_know", "Do not know", True),
-]
+AGREEMENT = (
+    ScalePoint("agree", "Agree", 4),
+    ScalePoint("somewhat_agree", "Somewhat agree", 3),
+    ScalePoint("somewhat_disagree", "Somewhat disagree", 2),
+    ScalePoint("disagree", "Disagree", 1),
+    ScalePoint("do_not_know", "Do not know", None, True),
+)
+SUBSTANTIVE = ["Agree", "Somewhat agree", "Somewhat disagree", "Disagree"]
 IMPACT = "The Flagship Programme & Projects have increased national support"
 SUSTAINABILITY = (
     "The Flagship Programme has facilitated or strengthened the sustainability of "
     "individual projects."
 )
-# Counts per scale point (Agree ... Do not know); constituents answered 3: suppressed.
+STATEMENTS = Block(
+    "flagship",
+    "The Flagship Programme",
+    (
+        ("flagship.impact", "impact", IMPACT),
+        ("flagship.sustainability", "sustainability", SUSTAINABILITY),
+    ),
+    AGREEMENT,
+)
+STAFF, CONSTITUENTS = "ILO staff", "Constituents and partners"
+# Answers per scale point (Agree ... Do not know) of 64 staff and 9 constituents; the
+# rest left the statement unanswered. Constituents answered sustainability 3 times:
+# suppressed. All: impact 32, 22, 4, 5 of 63; sustainability 11, 23, 13, 6 of 53.
 COUNTS = {
-    IMPACT: {"ILO staff": [27, 20, 4, 5, 8], "Constituents and partners": [5, 2, 0, 0, 2]},
-    SUSTAINABILITY: {
-        "ILO staff": [10, 22, 12, 6, 14],
-        "Constituents and partners": [1, 1, 1, 0, 0],
-    },
+    "flagship.impact": {STAFF: [27, 20, 4, 5, 8], CONSTITUENTS: [5, 2, 0, 0, 2]},
+    "flagship.sustainability": {STAFF: [10, 22, 12, 6, 14], CONSTITUENTS: [1, 1, 1, 0, 0]},
 }
+SIZES = {STAFF: 64, CONSTITUENTS: 9}
 
 
-def distribution(percent_scale: float = 100.0, summary_rows: bool = True) -> pd.DataFrame:
-    """Return tidy rows as coding.crosstab.distribution gives them, summary rows included."""
-    rows = []
-    for item, groups in COUNTS.items():
+def agreement_answers() -> tuple[pd.DataFrame, pd.Series]:
+    """Return the responses counted in COUNTS, one row each, and each one's group."""
+    columns = {}
+    for column, groups in COUNTS.items():
+        answers = []
         for group, counts in groups.items():
-            base, suppressed = sum(counts[:4]), sum(counts) < 5
-            common = {"item_label": item, "group": group, "base": base, "suppressed": suppressed}
-            for order, ((value, label, missing), count) in enumerate(
-                zip(SCALE, counts, strict=True)
-            ):
-                share = np.nan if suppressed or missing else percent_scale * count / base
-                rows.append(
-                    {
-                        **common,
-                        "value": value,
-                        "value_label": label,
-                        "order": order,
-                        "count": np.nan if suppressed else count,
-                        "percent": share,
-                        "missing": missing,
-                    }
-                )
-            if summary_rows:
-                agree = counts[0] + counts[1]
-                rows.append(
-                    {
-                        **common,
-                        "value": "agree",
-                        "value_label": "Agree + Somewhat agree",
-                        "order": 5,
-                        "count": agree,
-                        "percent": 100 * agree / base,
-                        "missing": False,
-                    }
-                )
-                rows.append(
-                    {
-                        **common,
-                        "value": "n",
-                        "value_label": "Base: substantive answers",
-                        "order": 6,
-                        "count": base,
-                        "percent": np.nan,
-                        "missing": False,
-                    }
-                )
-    return pd.DataFrame(rows)
+            given = [
+                p.name for p, count in zip(AGREEMENT, counts, strict=True) for _ in range(count)
+            ]
+            answers += given + [None] * (SIZES[group] - len(given))
+        columns[column] = answers
+    groups = pd.Series([group for group, size in SIZES.items() for _ in range(size)])
+    return pd.DataFrame(columns), groups
 
 
-GROUPS = ["ILO staff", "Africa", "Arab States", "Asia and the Pacific",
-          "Europe and Central Asia", "Latin America and the Caribbean",
-          "Constituents and partners"]  # fmt: skip
-N = [64, 12, 3, 17, 11, 5, 7]
-TABLE_6 = {
-    "Informal Economy": [4.71, 4.83, 5.00, 4.59, 4.64, 5.00, 4.43],
-    "Financing of social protection": [4.59, 4.75, 4.33, 4.41, 4.73, 4.60, 5.00],
-    "Climate Change": [3.31, 3.30, 3.67, 3.38, 2.80, 4.00, 3.57],
+def agreement() -> pd.DataFrame:
+    """Return the statements' distribution as coding.crosstab.distribution gives it."""
+    frame, groups = agreement_answers()
+    return distribution(frame, STATEMENTS, groups, "staff,constituents", group_order=list(SIZES))
+
+
+PRIORITY = tuple(
+    ScalePoint(str(v), label, v)
+    for v, label in zip(
+        range(5, 0, -1),
+        ["Top priority", "High priority", "Moderate priority", "Low priority", "Not a priority"],
+        strict=True,
+    )
+)
+AREAS = ["Informal Economy", "Financing of social protection", "Climate Change"]
+PRIORITY_AREAS = Block(
+    "priority",
+    "Priority areas",
+    tuple((f"priority.{i}", f"area{i}", a) for i, a in enumerate(AREAS)),
+    PRIORITY,
+)
+# Ratings per area and region; Arab States rated 3 times: suppressed.
+#   Informal Economy:  Africa 29/6 = 4.83, Europe 23/5 = 4.60, All 66/14 = 4.71
+#   Financing:         Africa 28/6 = 4.67, Europe 25/5 = 5.00, All 66/14 = 4.71
+#   Climate Change:    Africa 20/6 = 3.33, Europe 14/5 = 2.80, All 45/14 = 3.21
+RATINGS = {
+    "Africa": [[5, 5, 5, 5, 5, 4], [5, 5, 5, 4, 5, 4], [3, 3, 4, 3, 3, 4]],
+    "Arab States": [[5, 5, 5], [4, 5, 4], [4, 3, 4]],
+    "Europe and Central Asia": [[5, 5, 4, 4, 5], [5, 5, 5, 5, 5], [2, 3, 3, 3, 3]],
 }
 
 
-def means() -> pd.DataFrame:
-    """Return Table 6 rows as coding.crosstab.means gives them; Arab States is suppressed."""
-    rows = [
-        {"item_label": item, "group": group, "n": n, "mean": mean, "suppressed": n < 5}
-        for item, values in TABLE_6.items()
-        for group, n, mean in zip(GROUPS, N, values, strict=True)
-    ]
-    frame = pd.DataFrame(rows)
-    frame.loc[frame["suppressed"], ["n", "mean"]] = np.nan
-    return frame
+def priorities() -> pd.DataFrame:
+    """Return the areas' mean ratings by region as coding.crosstab.means gives them."""
+    frame = pd.DataFrame(
+        {
+            column: [str(r) for ratings in RATINGS.values() for r in ratings[i]]
+            for i, (column, _item, _label) in enumerate(PRIORITY_AREAS.items)
+        }
+    )
+    groups = pd.Series([region for region, ratings in RATINGS.items() for _ in ratings[0]])
+    return means(frame, PRIORITY_AREAS, groups, "staff", group_order=list(RATINGS))
 
 
 def svg_texts(path) -> list[str]:
@@ -112,7 +111,7 @@ def svg_texts(path) -> list[str]:
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".PNG"])
-@pytest.mark.parametrize("draw, data", [(agreement_chart, distribution), (heat_table, means)])
+@pytest.mark.parametrize("draw, data", [(agreement_chart, agreement), (heat_table, priorities)])
 def test_charts_are_written_as_png_or_svg(tmp_path, draw, data, suffix):
     path = tmp_path / f"chart{suffix}"
     assert draw(data(), path, title="Survey results") == path
@@ -125,7 +124,7 @@ def test_charts_are_written_as_png_or_svg(tmp_path, draw, data, suffix):
 
 
 @pytest.mark.parametrize("name", ["chart.pdf", "chart.jpg", "chart", "chart.svg.txt"])
-@pytest.mark.parametrize("draw, data", [(agreement_chart, distribution), (heat_table, means)])
+@pytest.mark.parametrize("draw, data", [(agreement_chart, agreement), (heat_table, priorities)])
 def test_other_suffixes_are_refused(tmp_path, draw, data, name):
     with pytest.raises(ValueError, match=r"\.png or \.svg"):
         draw(data(), tmp_path / name)
@@ -133,51 +132,60 @@ def test_other_suffixes_are_refused(tmp_path, draw, data, name):
 
 
 def test_agreement_svg_names_statements_bases_and_suppressed_groups(tmp_path):
-    texts = svg_texts(agreement_chart(distribution(), tmp_path / "a.svg", title="Figure 14"))
+    texts = svg_texts(agreement_chart(agreement(), tmp_path / "a.svg", title="Figure 14"))
     assert "Figure 14" in texts
     assert IMPACT.replace(" national", "\nnational").split("\n")[0] in texts  # wrapped at 50
     assert "individual projects." in " ".join(texts)
-    assert {"ILO staff", "Constituents and partners"} <= set(texts)
+    assert {"All", STAFF, CONSTITUENTS} <= set(texts)
     assert texts.count("suppressed (n<5)") == 1
-    assert {"n=56", "n=7", "n=50"} <= set(texts)  # staff impact, constituents, staff sust.
+    assert {"n=56", "n=7", "n=50", "n=63", "n=53"} <= set(texts)
     assert "Percent of substantive answers (Do not know excluded)." in texts
 
 
-def test_legend_lists_the_substantive_scale_in_order_without_summaries(tmp_path):
-    texts = svg_texts(agreement_chart(distribution(), tmp_path / "a.svg"))
-    legend = [t for t in texts if t in {label for _value, label, _missing in SCALE}]
-    assert legend == ["Agree", "Somewhat agree", "Somewhat disagree", "Disagree"]
-    assert not {"Agree + Somewhat agree", "Base: substantive answers"} & set(texts)
+def test_a_raw_distribution_is_charted_without_its_summary_rows(tmp_path):
+    # The agree share and the base are rows of the distribution, not points of the scale:
+    # charted as segments they would add "Agree + Somewhat agree" and "Base: ..." to the
+    # legend and shrink every segment.
+    tidy = agreement()
+    assert {AGREE_VALUE, BASE_VALUE} <= set(tidy["value"])
+    texts = svg_texts(agreement_chart(tidy, tmp_path / "a.svg"))
+    assert [t for t in texts if t.startswith(("Base", "Agree +"))] == []
+    assert [t for t in texts if t in SUBSTANTIVE + ["Do not know"]] == SUBSTANTIVE  # legend
+    assert {"48%", "36%", "9%"} <= set(texts)  # ILO staff on impact: shares of 56
 
 
 @pytest.mark.parametrize("percent_scale", [100.0, 1.0])
 @pytest.mark.parametrize("summary_rows", [True, False])
 def test_segments_show_shares_of_substantive_answers(tmp_path, percent_scale, summary_rows):
-    tidy = distribution(percent_scale, summary_rows)
+    tidy = agreement()
+    tidy = tidy.assign(percent=tidy["percent"] * percent_scale / 100)
+    if not summary_rows:
+        tidy = tidy[~tidy["value"].isin(SUMMARY_VALUES)]
     texts = svg_texts(agreement_chart(tidy, tmp_path / "a.svg"))
     # ILO staff on impact: 27, 20, 4, 5 of 56 -> 48%, 36%, 7% (too narrow to label), 9%.
-    assert {"48%", "36%", "9%"} <= set(texts)
-    assert "7%" not in texts
+    # All on impact: 32, 22, 4, 5 of 63 -> 51%, 35%, 6%, 8% (7.9: too narrow).
+    assert {"48%", "36%", "9%", "51%", "35%"} <= set(texts)
+    assert not {"7%", "6%", "8%"} & set(texts)
 
 
 def test_missing_columns_are_named(tmp_path):
     with pytest.raises(ValueError, match="base, suppressed"):
-        agreement_chart(distribution().drop(columns=["base", "suppressed"]), tmp_path / "a.png")
+        agreement_chart(agreement().drop(columns=["base", "suppressed"]), tmp_path / "a.png")
 
 
 def test_heat_table_shows_means_to_two_decimals_and_ns(tmp_path):
-    texts = svg_texts(heat_table(means(), tmp_path / "t.svg", title="Table 6"))
-    assert {"4.71", "4.83", "5.00", "2.80", "3.57"} <= set(texts)
-    assert "Informal Economy" in texts and "Climate Change" in texts
-    assert {"ILO staff", "n=64", "n=5"} <= set(texts)  # one text per header line
+    texts = svg_texts(heat_table(priorities(), tmp_path / "t.svg", title="Table 6"))
+    assert {"4.83", "4.60", "4.71", "4.67", "5.00", "3.33", "2.80", "3.21"} <= set(texts)
+    assert set(AREAS) <= set(texts)
+    assert {"All", "Africa", "n=14", "n=6", "n=5"} <= set(texts)  # one text per header line
     assert "n=–" in texts  # Arab States: every cell suppressed
-    assert texts.count("–") == len(TABLE_6)
+    assert texts.count("–") == len(AREAS)
     assert any("suppressed (fewer than 5 ratings)" in t for t in texts)
 
 
 def test_heat_table_keeps_the_order_given(tmp_path):
     order = ["Climate Change", "Informal Economy", "Financing of social protection"]
-    tidy = means().set_index("item_label").loc[order].reset_index()
+    tidy = priorities().set_index("item_label").loc[order].reset_index()
     texts = svg_texts(heat_table(tidy, tmp_path / "t.svg"))
     positions = [texts.index(item) for item in order]
     assert positions == sorted(positions)
@@ -185,12 +193,12 @@ def test_heat_table_keeps_the_order_given(tmp_path):
 
 def test_drawing_leaves_matplotlib_settings_alone(tmp_path):
     before = dict(matplotlib.rcParams)
-    agreement_chart(distribution(), tmp_path / "a.svg")
-    heat_table(means(), tmp_path / "t.png")
+    agreement_chart(agreement(), tmp_path / "a.svg")
+    heat_table(priorities(), tmp_path / "t.png")
     assert dict(matplotlib.rcParams) == before
 
 
-@pytest.mark.parametrize("draw, data", [(agreement_chart, distribution), (heat_table, means)])
+@pytest.mark.parametrize("draw, data", [(agreement_chart, agreement), (heat_table, priorities)])
 def test_an_empty_table_is_refused(tmp_path, draw, data):
     with pytest.raises(ValueError, match="no rows"):
         draw(data().iloc[0:0], tmp_path / "empty.png")

@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from coding.codebook import Codebook
-from coding.frequency import ALL, UNCODED, code_frequency, frequency_table
+from coding.frequency import code_frequency, frequency_table
+from coding.tidy import ALL, FREQUENCY_COLUMNS, UNCODED
+from surveyapp.store.codings import Codebook
+from surveyapp.store.migrations import migrate
 
 # Six answers: four from staff, two from constituents.
 ANSWERS = pd.DataFrame(
@@ -48,6 +50,7 @@ EXPECTED = [
 @pytest.fixture
 def codebook(tmp_path):
     db = sqlite_utils.Database(tmp_path / "x.db")
+    migrate(db)
     codebook = Codebook(db, "constraints")
     a = codebook.add_code("A", "ana")
     b = codebook.add_code("B", "ana")
@@ -73,7 +76,11 @@ def rounded(rows: list[tuple]) -> list[tuple]:
 
 def test_frequency_matches_the_table_counted_by_hand(codebook):
     tidy = code_frequency(codebook.coding("ana"), ANSWERS, ["A", "B"])
-    assert list(tidy.columns) == ["code", "group", "respondents", "base", "share"]
+    assert (
+        list(tidy.columns)
+        == FREQUENCY_COLUMNS
+        == ["code", "group", "respondents", "base", "share"]
+    )
     assert as_rows(tidy) == rounded(EXPECTED)
 
 

@@ -119,8 +119,7 @@ def draw_chart(result: Crosstab, block, table, path):
     from exports.charts import agreement_chart, heat_table
 
     if result.stat == "distribution":
-        scale_rows = table[~table.value.isin([ct.AGREE_VALUE, ct.BASE_VALUE])]
-        return agreement_chart(scale_rows, path, title=block.label, min_cell=result.min_cell)
+        return agreement_chart(table, path, title=block.label, min_cell=result.min_cell)
     values = [p.value for p in block.scale if p.value is not None and not p.missing]
     ordered = ct.sort_by_overall(table)
     return heat_table(
