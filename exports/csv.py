@@ -9,6 +9,7 @@ from typing import IO
 
 import pandas as pd
 
+from exports._files import replaced
 from exports.safety import neutralise as neutralised
 
 
@@ -27,7 +28,8 @@ def write_csv(frame: pd.DataFrame, target: str | Path | IO[str], neutralise: boo
 
     With ``neutralise`` (the default) text that starts like a formula (``=``, ``+``, ``-``,
     ``@``, tab, carriage return) gets a leading apostrophe, so that a spreadsheet opening
-    the file shows it as text instead of evaluating it.
+    the file shows it as text instead of evaluating it; ``exports.safety.restored_text``
+    takes it off again when the file is read back.
 
     Python's csv quotes a field holding the line terminator ("\n") but not a lone carriage
     return, which spreadsheets and csv readers take as the end of a row (the rest of the
@@ -44,10 +46,5 @@ def write_csv(frame: pd.DataFrame, target: str | Path | IO[str], neutralise: boo
         if target is sys.stdout:
             target.flush()
         return
-    path = Path(target)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
+    with replaced(target) as partial:
         frame.to_csv(partial, encoding="utf-8", **options)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)

@@ -1,4 +1,8 @@
-"""Neutralise text that a spreadsheet would evaluate as a formula (CSV/formula injection)."""
+"""Neutralise text that a spreadsheet would evaluate as a formula (CSV/formula injection).
+
+``neutralise_text`` puts an apostrophe before such text and ``restored_text``, its exact
+inverse, takes it off when an exported file is read back.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,30 @@ import pandas as pd
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _starts_like_a_formula(text: str) -> bool:
+    """Return True if the text starts with a trigger, behind any number of apostrophes."""
+    return text.lstrip("'").startswith(TRIGGERS)
+
+
 def neutralise_text(value):
-    """Return a string prefixed with an apostrophe if it starts like a formula; else as is."""
-    if isinstance(value, str) and value.startswith(TRIGGERS):
+    """Return a string prefixed with an apostrophe if it starts like a formula; else as is.
+
+    Text that starts with apostrophes before a trigger ("'=x") gets one more ("''=x"), so
+    that ``restored_text`` can tell it from neutralised text and give back what was written.
+    """
+    if isinstance(value, str) and _starts_like_a_formula(value):
         return "'" + value
+    return value
+
+
+def restored_text(value):
+    """Return neutralised text as it was before ``neutralise_text``; other values as they are.
+
+    The leading apostrophe goes only where ``neutralise_text`` put it: when what follows
+    starts like a formula. For any value, ``restored_text(neutralise_text(value)) == value``.
+    """
+    if isinstance(value, str) and value[:1] == "'" and _starts_like_a_formula(value[1:]):
+        return value[1:]
     return value
 
 

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from exports._files import replaced
 from exports.blocks import TableBlock, flat_table, is_missing
-from exports.safety import neutralise, neutralise_text
+from exports.safety import neutralise_text
 
 __all__ = ["TableBlock", "sheet_names", "write_workbook"]
 
@@ -120,8 +120,6 @@ def _fit(sheet: Worksheet, widths: list[int]) -> None:
 def _table_sheet(sheet: Worksheet, block: TableBlock) -> None:
     """Write a block: title in A1, header in row 2, rows below, then its notes."""
     table, percent = flat_table(block)
-    table = neutralise(table)  # header and text cells; numbers are kept
-    percent = {neutralise_text(name) for name in percent}
     title = sheet.cell(row=1, column=1, value=_cell_value(block.title))
     title.font = Font(bold=True, size=12)
     if title.value is not None:
@@ -138,7 +136,7 @@ def _table_sheet(sheet: Worksheet, block: TableBlock) -> None:
 
 def _data_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
     """Write a data frame with its header in row 1, frozen, and the columns fitted."""
-    widths = _write_rows(sheet, neutralise(frame), 1, set(), decimals=False)
+    widths = _write_rows(sheet, frame, 1, set(), decimals=False)
     sheet.freeze_panes = DATA_FREEZE
     if len(frame.columns):
         sheet.auto_filter.ref = sheet.dimensions

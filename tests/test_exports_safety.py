@@ -6,13 +6,17 @@ import csv
 import io
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exports.csv import write_csv
-from exports.safety import neutralise, neutralise_text
+from exports.safety import TRIGGERS, neutralise, neutralise_text, restored_text
 
 # Text answers a spreadsheet would evaluate: each must come back with an apostrophe first.
 FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
@@ -25,10 +29,40 @@ def test_text_that_starts_like_a_formula_gets_an_apostrophe(text):
 
 @pytest.mark.parametrize(
     "value",
-    ["Agree", "", "1-2", " =not a formula", "'=already safe", "Très bien, 中文", -3, 2.5, None],
+    ["Agree", "", "1-2", " =not a formula", "'quoted", "''", "Très bien, 中文", -3, 2.5, None],
 )
 def test_other_values_are_kept(value):
     assert neutralise_text(value) == value
+    assert restored_text(value) == value
+
+
+@pytest.mark.parametrize(
+    "text, neutralised",
+    [("'=x", "''=x"), ("''+1", "'''+1"), ("'\tx", "''\tx")],
+)
+def test_text_with_apostrophes_before_a_formula_gets_one_more(text, neutralised):
+    # "'=x" typed by a respondent is kept apart from "=x" neutralised, so both come back.
+    assert neutralise_text(text) == neutralised
+    assert restored_text(neutralised) == text
+    assert restored_text(neutralise_text(text[1:])) == text[1:]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_restored_text_takes_the_apostrophe_off_a_formula(text):
+    assert restored_text("'" + text) == text
+
+
+# Text that starts like a formula, behind apostrophes or not, mixed with any text at all.
+FORMULA_LIKE = st.tuples(
+    st.text(alphabet="'", max_size=3), st.sampled_from([*TRIGGERS, "", "a"]), st.text()
+).map("".join)
+
+
+@given(st.one_of(st.text(), FORMULA_LIKE))
+def test_restored_text_is_the_inverse_of_neutralise_text(text):
+    neutralised = neutralise_text(text)
+    assert not neutralised.startswith(TRIGGERS)
+    assert restored_text(neutralised) == text
 
 
 def test_numbers_stay_numbers_and_text_numbers_become_text():
@@ -91,6 +125,43 @@ def test_csv_to_an_open_file_is_neutralised_too():
     write_csv(answers(), buffer)
     rows = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
     assert [row[1] for row in rows[1:]] == ["'" + text for text in FORMULAS]
+
+
+def test_csv_read_back_and_restored_gives_the_answers_as_written(tmp_path):
+    texts = [*FORMULAS, "'=typed with an apostrophe", "'quoted", "plain"]
+    path = tmp_path / "answers.csv"
+    write_csv(pd.DataFrame({"comments": texts}), path)
+    assert [restored_text(row[0]) for row in read_csv_rows(path)[1:]] == texts
+
+
+def test_two_writers_to_one_csv_file_at_once_both_succeed(tmp_path, monkeypatch):
+    # Both writers finish their temporary file before either renames it over the path:
+    # with one fixed temporary name for both, the second rename found nothing to rename.
+    path = tmp_path / "crosstab.csv"
+    frames = [pd.DataFrame({"writer": [n] * 1000, "text": ["x" * 50] * 1000}) for n in (1, 2)]
+    both_written = threading.Barrier(2, timeout=10)
+    to_csv = pd.DataFrame.to_csv
+
+    def to_csv_then_wait(frame, *args, **kwargs):
+        result = to_csv(frame, *args, **kwargs)
+        both_written.wait()
+        return result
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv_then_wait)
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(write_csv, frame, path) for frame in frames]:
+            future.result()
+    monkeypatch.undo()
+    written = pd.read_csv(path)
+    assert any(written.equals(frame) for frame in frames)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_leftover_temporary_file_does_not_stop_a_csv_write(tmp_path):
+    path = tmp_path / "crosstab.csv"
+    (tmp_path / ".crosstab.csv.partial").mkdir()  # in the way of the old fixed name
+    write_csv(pd.DataFrame({"n": [1]}), path)
+    assert path.read_text(encoding="utf-8") == "n\n1\n"
 
 
 def test_csv_can_be_written_as_is(tmp_path):

@@ -7,6 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from exports.safety import restored_text
 from exports.xlsx import TableBlock, sheet_names, write_workbook
 
 FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
@@ -182,6 +183,18 @@ def test_titles_headers_labels_and_notes_are_neutralised_too(tmp_path):
                                         "'@note"]  # fmt: skip
     assert {c.data_type for c in cells} == {"s"}
     assert sheet["B3"].value == 0.5 and sheet["B3"].number_format == "0%"
+
+
+def test_every_text_is_neutralised_once_so_it_reads_back_as_written(tmp_path):
+    # A text typed with an apostrophe before a formula gets one more apostrophe, and only
+    # one: restored_text then gives back every text, "=x" and "'=x" alike.
+    texts = ["=x", "'=x", "'quoted"]
+    block = TableBlock("t", "'=title", pd.DataFrame({"'=Answer": texts}), notes=["'@note"])
+    responses = pd.DataFrame({"comments": texts})
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "x.xlsx", [block], responses))
+    shown = [c.value for c in book["t"]["A"] if c.value is not None]
+    assert shown == ["''=title", "''=Answer", "'=x", "''=x", "'quoted", "''@note"]
+    assert [restored_text(c.value) for c in book["Responses"]["A"]] == ["comments", *texts]
 
 
 def test_a_named_index_is_written_as_the_row_labels(tmp_path):
