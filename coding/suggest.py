@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+
+# scikit-learn's parameter validation exists only in this private module, undocumented for
+# estimators outside scikit-learn (scikit-learn issue #28903): imported here alone, on purpose.
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 
 class CodeSuggester(ClassifierMixin, BaseEstimator):
@@ -14,7 +22,7 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : float, default=10.0
-        Inverse regularisation strength of the multinomial logistic regression.
+        Inverse regularisation strength of the multinomial logistic regression; above 0.
     min_examples : int, default=2
         Codes with fewer coded answers than this are left out of the suggestions.
 
@@ -24,18 +32,34 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
         The codes that can be suggested.
     skipped_codes_ : list
         Codes left out for having fewer than ``min_examples`` coded answers.
+    n_features_in_ : int
+        The number of embedding dimensions seen in ``fit``.
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        From ``fit``, for a parameter of the wrong type or value (a ValueError).
+    ValueError
+        From ``fit``, in plain words, when fewer than two codes have ``min_examples`` coded
+        answers each.
     """
 
-    def __init__(self, C: float = 10.0, min_examples: int = 2):
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="right")],
+        "min_examples": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, *, C: float = 10.0, min_examples: int = 2):
         self.C = C
         self.min_examples = min_examples
 
     def fit(self, X, y):
         """Learn from embeddings X of coded answers and their codes y; return self."""
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y)
-        if len(X) != len(y):
-            raise ValueError("X and y must have one row per coded answer")
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=0)
+        check_classification_targets(y)
         codes, counts = np.unique(y, return_counts=True)
         kept = codes[counts >= self.min_examples]
         self.skipped_codes_ = sorted(set(codes.tolist()) - set(kept.tolist()))
@@ -51,23 +75,27 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Return the probability of each code for each answer."""
-        return self.model_.predict_proba(np.asarray(X, dtype=np.float64))
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.model_.predict_proba(X)
+
+    def _best_codes(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Return each answer's most likely code and its probability."""
+        proba = self.predict_proba(X)
+        best = np.argmax(proba, axis=1)
+        return self.classes_[best], proba[np.arange(len(best)), best]
 
     def predict(self, X):
         """Return the most likely code of each answer."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return self._best_codes(X)[0]
 
     def suggest(self, X, ids) -> pd.DataFrame:
         """Return for each answer id the suggested code and its confidence, surest first."""
-        proba = self.predict_proba(X)
-        best = np.argmax(proba, axis=1)
-        frame = pd.DataFrame(
-            {
-                "id": list(ids),
-                "code": self.classes_[best],
-                "confidence": proba[np.arange(len(best)), best],
-            }
-        )
+        ids = list(ids)
+        codes, confidence = self._best_codes(X)
+        if len(ids) != len(codes):
+            raise ValueError("X and ids must have one row per answer")
+        frame = pd.DataFrame({"id": ids, "code": codes, "confidence": confidence})
         return frame.sort_values("confidence", ascending=False, kind="stable").reset_index(
             drop=True
         )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from labelled_answers import labelled, labelled_embeddings
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from coding.suggest import CodeSuggester
 
@@ -103,8 +106,89 @@ def test_no_coded_answers_are_refused(vectors):
 
 
 def test_examples_and_codes_must_match_in_number(vectors):
-    with pytest.raises(ValueError, match="one row per coded answer"):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples: \\[4, 2\\]"):
         CodeSuggester().fit(vectors[:4], np.array(["funding", "staffing"]))
+
+
+def test_answers_and_ids_must_match_in_number(answers, vectors, draw):
+    train, test = draw
+    suggester = CodeSuggester().fit(vectors[train], answers.code.to_numpy()[train])
+    with pytest.raises(ValueError, match="X and ids must have one row per answer"):
+        suggester.suggest(vectors[test], ["only one id"])
+
+
+def test_suggest_is_the_one_place_that_picks_the_best_code(answers, vectors, draw):
+    train, test = draw
+    suggester = CodeSuggester().fit(vectors[train], answers.code.to_numpy()[train])
+    proba = suggester.predict_proba(vectors[test])
+    suggested = suggester.suggest(vectors[test], test).set_index("id").loc[test]
+    np.testing.assert_array_equal(suggested.code, suggester.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(suggested.confidence, proba.max(axis=1))
+
+
+# -- scikit-learn conventions ---------------------------------------------------------------------
+
+
+def test_parameters_are_keyword_only():
+    with pytest.raises(TypeError):
+        CodeSuggester(1.0)
+    assert CodeSuggester(C=1.0, min_examples=3).get_params() == {"C": 1.0, "min_examples": 3}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"C": 0}, r"'C' parameter of CodeSuggester must be a float in the range \(0.0, inf\]"),
+        ({"C": -1.0}, r"'C' parameter .* Got -1.0 instead"),
+        ({"C": "10"}, r"'C' parameter .* Got '10' instead"),
+        ({"min_examples": 0}, r"'min_examples' parameter .* an int in the range \[1, inf\)"),
+        ({"min_examples": 2.5}, r"'min_examples' parameter .* Got 2.5 instead"),
+        ({"min_examples": "2"}, r"'min_examples' parameter .* Got '2' instead"),
+    ],
+)
+def test_bad_parameters_are_refused_when_fitting(answers, vectors, draw, params, message):
+    train, _ = draw
+    suggester = CodeSuggester(**params)  # stored unchanged, not checked yet
+    with pytest.raises(InvalidParameterError, match=message):
+        suggester.fit(vectors[train], answers.code.to_numpy()[train])
+
+
+def test_continuous_codes_are_refused(vectors):
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        CodeSuggester().fit(vectors[:6], np.array([0.5, 1.5, 0.5, 1.5, 2.25, 2.25]))
+
+
+def test_suggesting_before_fitting_says_so(vectors):
+    with pytest.raises(NotFittedError):
+        CodeSuggester().suggest(vectors[:3], [1, 2, 3])
+
+
+def test_answers_of_another_embedding_are_refused(answers, vectors, draw):
+    train, test = draw
+    suggester = CodeSuggester().fit(vectors[train], answers.code.to_numpy()[train])
+    with pytest.raises(ValueError, match="X has 20 features, but CodeSuggester is expecting 384"):
+        suggester.predict(vectors[test][:, :20])
+
+
+def test_constraints_name_every_parameter_and_give_informative_errors():
+    check_param_validation("CodeSuggester", CodeSuggester())
+
+
+def _refusals_in_plain_words(estimator):
+    """Return the scikit-learn checks CodeSuggester fails on purpose, with the reason."""
+    reason = (
+        "fewer than two codes with min_examples coded answers are refused in the survey's"
+        " words ('code at least 2 answers with each of two codes or more'), not with the"
+        " words 'class' or 'sample' that the check looks for"
+    )
+    return {"check_classifiers_one_label": reason, "check_fit2d_1sample": reason}
+
+
+@parametrize_with_checks(
+    [CodeSuggester()], expected_failed_checks=_refusals_in_plain_words, xfail_strict=True
+)
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
 
 
 def test_integer_code_ids_work_as_in_the_app(answers, vectors, draw):
