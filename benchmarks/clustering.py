@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import resource
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -22,12 +21,11 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from coding.cluster import AnswerClusterer, propose_codes
+from coding.embeddings import LsaEmbedder, SentenceEmbedder
+from coding.suggest import CodeSuggester
 
-from coding.cluster import AnswerClusterer, propose_codes  # noqa: E402
-from coding.embeddings import LsaEmbedder, SentenceEmbedder  # noqa: E402
-from coding.suggest import CodeSuggester  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SEEDS = range(5)
 DRAWS = 30
@@ -56,19 +54,19 @@ def quality(labelled: pd.DataFrame, embedder: SentenceEmbedder):
     rows = [
         (
             "default: consensus on MiniLM, k=7",
-            lambda s: AnswerClusterer(7, random_state=s).fit(vectors),
+            lambda s: AnswerClusterer(n_clusters=7, random_state=s).fit(vectors),
         ),
         (
             "baseline: k-means on MiniLM, k=7",
-            lambda s: AnswerClusterer(7, "kmeans", random_state=s).fit(vectors),
+            lambda s: AnswerClusterer(n_clusters=7, method="kmeans", random_state=s).fit(vectors),
         ),
         (
             "consensus on MiniLM, k=auto",
-            lambda s: AnswerClusterer("auto", random_state=s).fit(vectors),
+            lambda s: AnswerClusterer(n_clusters="auto", random_state=s).fit(vectors),
         ),
         (
             "fallback: consensus on TF-IDF+LSA, k=7",
-            lambda s: AnswerClusterer(7, random_state=s).fit(lsa),
+            lambda s: AnswerClusterer(n_clusters=7, random_state=s).fit(lsa),
         ),
     ]
     for name, make in rows:
@@ -78,7 +76,7 @@ def quality(labelled: pd.DataFrame, embedder: SentenceEmbedder):
         ks = sorted({f.n_clusters_ for f in fitted})
         print(f"  {name:<42} {scores([f.labels_ for f in fitted], truth)}   k={ks}   {took:.2f} s")
     tfidf = TfidfVectorizer(stop_words="english").fit_transform(texts)
-    plain = [KMeans(7, n_init=10, random_state=s).fit_predict(tfidf) for s in SEEDS]
+    plain = [KMeans(n_clusters=7, n_init=10, random_state=s).fit_predict(tfidf) for s in SEEDS]
     print(f"  {'reference: k-means on plain TF-IDF, k=7':<42} {scores(plain, truth)}")
     return vectors, truth
 
@@ -95,14 +93,12 @@ def suggestions(vectors, truth):
             )
             rest = np.setdiff1d(np.arange(len(truth)), coded)
             model = CodeSuggester().fit(vectors[coded], truth[coded])
-            proba = model.predict_proba(vectors[rest])
-            predicted = model.classes_[proba.argmax(axis=1)]
-            accuracy.append(np.mean(predicted == truth[rest]))
-            confident = proba.max(axis=1) >= 0.5
+            suggested = model.suggest(vectors[rest], rest)
+            right = (suggested.code == truth[suggested.id.to_numpy()]).to_numpy()
+            accuracy.append(np.mean(right))
+            confident = (suggested.confidence >= 0.5).to_numpy()
             if confident.any():
-                sure.append(
-                    (np.mean(predicted[confident] == truth[rest][confident]), confident.mean())
-                )
+                sure.append((np.mean(right[confident]), confident.mean()))
         sure = np.array(sure)
         print(
             f"  {per_code} coded answers per code: accuracy {np.mean(accuracy):.3f}"

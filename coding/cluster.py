@@ -5,17 +5,29 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import linalg, sparse
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
-from sklearn.cluster._spectral import cluster_qr
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.manifold import spectral_embedding
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
+
+# scikit-learn's parameter validation (the machinery behind KMeans' `_parameter_constraints`)
+# lives only in this private module and is not documented for estimators outside scikit-learn
+# (scikit-learn issue #28903); it is imported here alone so that a change of it touches one line.
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.validation import validate_data
 
 METHODS = ("consensus", "kmeans", "agglomerative", "spectral")
 CONSENSUS_RUNS = 40
@@ -29,12 +41,26 @@ class ClusteringError(ValueError):
 
 @dataclass
 class PreparedAnswers:
-    """Answers ready to cluster: blanks dropped, duplicates folded onto one text each."""
+    """Answers ready to cluster: blanks dropped, duplicates folded onto one text each.
+
+    Attributes
+    ----------
+    ids : list
+        The caller's keys of the kept answers, in the order given.
+    texts : list of str
+        The kept answers, spacing made single.
+    unique_texts : list of str
+        Each distinct answer once (case and spacing aside), first spelling kept.
+    unique_index : ndarray of int
+        For each kept answer, the row of its text in ``unique_texts``.
+    dropped_blank : list
+        The keys of the empty and whitespace-only answers left out.
+    """
 
     ids: list
     texts: list[str]
     unique_texts: list[str]
-    unique_index: np.ndarray  # for each kept answer, the row of its text in unique_texts
+    unique_index: np.ndarray
     dropped_blank: list = field(default_factory=list)
 
     @property
@@ -85,9 +111,10 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         benchmarks/clustering.py). "kmeans" is the plain baseline, "agglomerative" uses Ward
         linkage, "spectral" a nearest-neighbour graph.
     k_range : tuple of int, default=(2, 12)
-        The smallest and largest k tried when ``n_clusters="auto"``.
-    random_state : int, default=0
-        Seed for k-means and spectral clustering (agglomerative is deterministic).
+        The smallest and largest k tried when ``n_clusters="auto"``; 2 <= smallest <= largest.
+    random_state : int, RandomState instance or None, default=0
+        Seed for k-means, spectral clustering and the silhouette sample (agglomerative is
+        deterministic). An int gives the same clusters on every fit.
 
     Attributes
     ----------
@@ -99,20 +126,48 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         Unit-length mean embedding of each cluster.
     silhouette_scores_ : dict
         Mean silhouette for each k tried (only with ``n_clusters="auto"``).
+    n_features_in_ : int
+        The number of embedding dimensions seen in ``fit``.
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        From ``fit``, for a parameter of the wrong type or value (a ValueError).
+    ClusteringError
+        From ``fit``, for answers that cannot be clustered as asked, such as fewer distinct
+        answers than clusters.
     """
 
-    def __init__(self, n_clusters="auto", method="consensus", k_range=(2, 12), random_state=0):
+    _parameter_constraints: dict = {
+        "n_clusters": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "method": [StrOptions(set(METHODS))],
+        "k_range": ["array-like"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, n_clusters="auto", method="consensus", k_range=(2, 12), random_state=0):
         self.n_clusters = n_clusters
         self.method = method
         self.k_range = k_range
         self.random_state = random_state
 
-    def _check_params(self, n_samples: int):
-        if self.method not in METHODS:
-            raise ClusteringError(
-                f"method must be one of {', '.join(METHODS)}, not {self.method!r}"
+    def _validate_parameters(self) -> None:
+        """Check the parameters by their constraints, and what constraints cannot say."""
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
+        if isinstance(self.n_clusters, bool | np.bool_):
+            raise InvalidParameterError(
+                f"The 'n_clusters' parameter of {type(self).__name__} must be a str among"
+                f" {{'auto'}} or an int in the range [1, inf). Got {self.n_clusters!r} instead."
             )
-        if isinstance(self.n_clusters, str) and self.n_clusters == "auto":
+        _k_range(self.k_range)
+
+    def _candidates(self, n_samples: int) -> list[int]:
+        """Return the k to try on n_samples answers, or raise ClusteringError if none fits."""
+        if isinstance(self.n_clusters, str):  # "auto", validated
             low, high = _k_range(self.k_range)
             if n_samples < 3:
                 raise ClusteringError(
@@ -124,12 +179,6 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
                     " choose a smaller k_range"
                 )
             return list(range(low, min(high, n_samples - 1) + 1))
-        if isinstance(self.n_clusters, bool) or not isinstance(self.n_clusters, int | np.integer):
-            raise ClusteringError(
-                f"n_clusters must be a whole number or 'auto', not {self.n_clusters!r}"
-            )
-        if self.n_clusters < 1:
-            raise ClusteringError("n_clusters must be at least 1")
         if self.n_clusters > n_samples:
             raise ClusteringError(
                 f"{n_samples} distinct answers cannot make {self.n_clusters} clusters;"
@@ -139,7 +188,7 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
 
     def _consensus_graph(self, X: np.ndarray, low: int, high: int) -> sparse.csr_matrix:
         """Return how often each answer and its nearest neighbours fall in one k-means cluster."""
-        rng = np.random.RandomState(self.random_state)
+        rng = check_random_state(self.random_state)
         neighbours = min(NEIGHBOURS, len(X) - 1)
         index = (
             NearestNeighbors(n_neighbors=neighbours + 1)
@@ -151,39 +200,43 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         together = np.zeros(len(rows))
         for _ in range(CONSENSUS_RUNS):
             k = int(rng.randint(low, min(2 * high, len(X)) + 1))
-            labels = KMeans(k, n_init=1, random_state=int(rng.randint(2**31 - 1))).fit_predict(X)
+            labels = KMeans(
+                n_clusters=k, n_init=1, random_state=int(rng.randint(2**31 - 1))
+            ).fit_predict(X)
             together += labels[rows] == labels[cols]
         graph = sparse.csr_matrix((together / CONSENSUS_RUNS, (rows, cols)), shape=(len(X),) * 2)
         return graph.maximum(graph.T).tocsr()
 
     def _cluster(self, X: np.ndarray, k: int) -> np.ndarray:
+        """Return the labels of one clustering of X into k clusters."""
         if k == 1:
             return np.zeros(len(X), dtype=int)
         if k >= len(X):  # one answer per cluster (spectral methods fail on k == n)
             return np.arange(len(X))
         if self.method == "consensus":
-            return cluster_qr(self.spectral_maps_[:, :k])
+            return _qr_assignment(self.spectral_maps_[:, :k])
         if self.method == "kmeans":
-            model = KMeans(k, n_init=10, random_state=self.random_state)
+            model = KMeans(n_clusters=k, n_init=10, random_state=self.random_state)
         elif self.method == "spectral":
             neighbours = max(2, min(10, len(X) - 1))
             model = SpectralClustering(
-                k,
+                n_clusters=k,
                 affinity="nearest_neighbors",
                 n_neighbors=neighbours,
                 assign_labels="cluster_qr",
                 random_state=self.random_state,
             )
         else:
-            model = AgglomerativeClustering(k, linkage="ward")
+            model = AgglomerativeClustering(n_clusters=k, linkage="ward")
         return model.fit_predict(X)
 
     def fit(self, X, y=None):
         """Cluster the rows of X (one embedding per distinct answer); return self."""
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or len(X) == 0:
+        self._validate_parameters()
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=0)
+        if len(X) == 0:
             raise ClusteringError("there are no answers to cluster")
-        candidates = self._check_params(len(X))
+        candidates = self._candidates(len(X))
         if self.method == "consensus" and len(X) > 2 and candidates[-1] > 1:
             self.graph_ = self._consensus_graph(X, max(candidates[0], 2), candidates[-1])
             with warnings.catch_warnings():  # lobpcg's notes on tolerance; the cut is still good
@@ -196,20 +249,17 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
                     drop_first=False,
                 )
         self.silhouette_scores_ = {}
+        if isinstance(self.n_clusters, str):  # "auto": one sample of answers scores every k
+            sample = check_random_state(self.random_state).permutation(len(X))
+            sample = sample[:SILHOUETTE_SAMPLE]
         best = None
         for k in candidates:
             labels = self._cluster(X, k)
             found = len(set(labels))
-            if isinstance(self.n_clusters, str):  # "auto", checked above
+            if isinstance(self.n_clusters, str):
                 score = -1.0
                 if 1 < found < len(X):
-                    score = silhouette_score(
-                        X,
-                        labels,
-                        metric="cosine",
-                        sample_size=min(len(X), SILHOUETTE_SAMPLE),
-                        random_state=self.random_state,
-                    )
+                    score = silhouette_score(X[sample], labels[sample], metric="cosine")
                 self.silhouette_scores_[k] = float(score)
                 if best is None or score > best[0]:
                     best = (score, labels)
@@ -223,16 +273,35 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         return self
 
 
+def _qr_assignment(maps: np.ndarray) -> np.ndarray:
+    """Return each row's cluster: the largest entry of its spectral map rotated by pivoted QR.
+
+    The k columns of ``maps`` are a spectral embedding. A column-pivoted QR of its transpose
+    picks k rows that stand for the clusters; the SVD of those rows gives the rotation that
+    sends them nearest to the unit vectors, and each row joins the cluster of its largest
+    rotated coordinate (Damle, Minden & Ying, "Simple, direct and efficient multi-way
+    spectral clustering", Information and Inference 8, 2019, doi:10.1093/imaiai/iay008).
+    The same arithmetic as scikit-learn's private ``cluster_qr``, so the labels are equal.
+    """
+    k = maps.shape[1]
+    _, _, pivots = linalg.qr(maps.T, pivoting=True)
+    left, _, right = linalg.svd(maps[pivots[:k], :].T)
+    return abs(np.dot(maps, np.dot(left, right.conj()))).argmax(axis=1)
+
+
 def _k_range(k_range) -> tuple[int, int]:
-    """Return (low, high) of a k_range, or raise ClusteringError if it is not one."""
+    """Return (low, high) of a k_range, or raise InvalidParameterError if it is not one."""
     try:
         low, high = k_range
     except (TypeError, ValueError):
         low = high = None
-    whole = all(isinstance(k, int | np.integer) and not isinstance(k, bool) for k in (low, high))
+    whole = all(
+        isinstance(k, Integral) and not isinstance(k, bool | np.bool_) for k in (low, high)
+    )
     if not whole or not 2 <= low <= high:
-        raise ClusteringError(
-            f"k_range must be two whole numbers with 2 <= low <= high, not {k_range!r}"
+        raise InvalidParameterError(
+            "The 'k_range' parameter of AnswerClusterer must be two whole numbers with"
+            f" 2 <= low <= high. Got {k_range!r} instead."
         )
     return int(low), int(high)
 
@@ -277,24 +346,54 @@ def cluster_terms(texts: list[str], labels, n_terms: int = 4) -> dict[int, list[
     return result
 
 
+def closest_to_centre(vectors: np.ndarray, n: int, centre=None) -> np.ndarray:
+    """Return the row indices of the n unit vectors nearest the centre (default: their mean)."""
+    vectors = np.asarray(vectors)
+    if n < 0:
+        raise ValueError(f"n must be at least 0, not {n}")
+    if len(vectors) == 0:
+        return np.zeros(0, dtype=int)
+    if centre is None:
+        centre = vectors.mean(axis=0)
+    similarity = vectors @ np.asarray(centre)
+    return np.argsort(-similarity, kind="stable")[:n]
+
+
 def representative_answers(X, labels, centers, texts, n_quotes: int = 3) -> dict[int, list[str]]:
     """Return for each cluster the answers closest to its centre."""
     labels = np.asarray(labels)
     quotes = {}
     for cluster, center in enumerate(centers):
         members = np.flatnonzero(labels == cluster)
-        similarity = X[members] @ center
-        closest = members[np.argsort(-similarity, kind="stable")[:n_quotes]]
+        closest = members[closest_to_centre(X[members], n_quotes, center)]
         quotes[cluster] = [texts[i] for i in closest]
     return quotes
 
 
 @dataclass
 class ProposedCodes:
-    """A clustering of one question's answers, ready for the evaluator to review."""
+    """A clustering of one question's answers, ready for the evaluator to review.
 
-    assignments: pd.DataFrame  # response_id, text, cluster, cluster_label
-    clusters: list[dict]  # cluster, size, label, terms, quotes
+    Attributes
+    ----------
+    assignments : pandas.DataFrame
+        One row per non-empty answer, in the order given: ``answer`` (the caller's key of
+        the answer, as passed in ``ids``: any hashable, such as a ``(survey, response_id)``
+        tuple), ``text``, ``cluster`` (numbered from 1 by decreasing size) and
+        ``cluster_label``.
+    clusters : list of dict
+        One per cluster, largest first: ``cluster``, ``size``, ``label``, ``terms`` and
+        ``quotes`` (the answers closest to the cluster's centre).
+    notices : list of str
+        What was left out or folded together, in plain words.
+    estimator : AnswerClusterer
+        The fitted estimator, on one embedding per distinct answer.
+    embedder : str
+        The name of the embedding model.
+    """
+
+    assignments: pd.DataFrame
+    clusters: list[dict]
     notices: list[str]
     estimator: AnswerClusterer
     embedder: str
@@ -310,7 +409,13 @@ def propose_codes(
     cache=None,
     progress: bool = False,
 ) -> ProposedCodes:
-    """Embed and cluster answers; describe each cluster by its terms and closest answers."""
+    """Embed and cluster answers; describe each cluster by its terms and closest answers.
+
+    ``ids`` are the caller's keys of the answers, one per text (any hashable, such as
+    ``(survey, response_id)`` tuples); they come back unchanged in the ``answer`` column of
+    the result's ``assignments``. Empty answers are left out and repeated ones share a
+    cluster; ClusteringError says in plain words when the answers cannot be clustered.
+    """
     from .embeddings import default_embedder
 
     prepared = prepare_answers(ids, texts)
@@ -326,7 +431,7 @@ def propose_codes(
         vectors = cache.embed(prepared.unique_texts, embedder, progress=progress)
     else:
         vectors = embedder.encode(prepared.unique_texts, progress=progress)
-    estimator = AnswerClusterer(n_clusters, method=method, random_state=random_state)
+    estimator = AnswerClusterer(n_clusters=n_clusters, method=method, random_state=random_state)
     estimator.fit(vectors)
     unique_labels = estimator.labels_
     terms = cluster_terms(prepared.unique_texts, unique_labels)
@@ -337,7 +442,7 @@ def propose_codes(
     names = {c: " / ".join(terms[c][:3]) or f"cluster {c + 1}" for c in terms}
     assignments = pd.DataFrame(
         {
-            "response_id": prepared.ids,
+            "answer": prepared.ids,
             "text": prepared.texts,
             "cluster": labels + 1,
             "cluster_label": [names[c] for c in labels],

@@ -10,12 +10,16 @@ import pytest
 import sqlite_utils
 from labelled_answers import labelled, labelled_embeddings, sentence_embedder
 from sklearn.metrics import adjusted_rand_score
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from coding import embeddings
 from coding.cluster import (
     METHODS,
     AnswerClusterer,
     ClusteringError,
+    _qr_assignment,
+    closest_to_centre,
     cluster_terms,
     prepare_answers,
     propose_codes,
@@ -23,13 +27,14 @@ from coding.cluster import (
 )
 from coding.embeddings import (
     MODEL_NAME,
-    EmbeddingCache,
     LsaEmbedder,
     ModelMissing,
     SentenceEmbedder,
     default_embedder,
     model_path,
 )
+from surveyapp.store.embeddings import EmbeddingCache
+from surveyapp.store.migrations import migrate
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +66,45 @@ class CountingEmbedder:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_same_random_state_gives_same_clusters(vectors, method):
-    first = AnswerClusterer(7, method=method, random_state=3).fit(vectors)
-    second = AnswerClusterer(7, method=method, random_state=3).fit(vectors)
+    first = AnswerClusterer(n_clusters=7, method=method, random_state=3).fit(vectors)
+    second = AnswerClusterer(n_clusters=7, method=method, random_state=3).fit(vectors)
     assert first.n_clusters_ == second.n_clusters_ == 7
     np.testing.assert_array_equal(first.labels_, second.labels_)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("n_clusters", [5, "auto"])
+def test_random_state_takes_an_int_none_or_a_random_state(vectors, method, n_clusters):
+    def fit(random_state):
+        estimator = AnswerClusterer(
+            n_clusters=n_clusters, method=method, k_range=(3, 6), random_state=random_state
+        )
+        return estimator.fit(vectors[:60])
+
+    by_int, by_none, by_instance = fit(3), fit(None), fit(np.random.RandomState(3))
+    for estimator in (by_int, by_none, by_instance):
+        assert estimator.labels_.shape == (60,)
+        assert 3 <= estimator.n_clusters_ <= 6
+    np.testing.assert_array_equal(fit(3).labels_, by_int.labels_)
+    np.testing.assert_array_equal(fit(np.random.RandomState(3)).labels_, by_instance.labels_)
+
+
+def test_one_random_state_instance_is_left_to_the_caller(vectors):
+    rng = np.random.RandomState(0)
+    estimator = AnswerClusterer(n_clusters=4, random_state=rng)
+    assert estimator.fit(vectors[:40]).random_state is rng  # stored unchanged
+    assert estimator.get_params()["random_state"] is rng
+
+
 def test_fit_returns_the_estimator(vectors):
-    estimator = AnswerClusterer(3, method="kmeans")
+    estimator = AnswerClusterer(n_clusters=3, method="kmeans")
     assert estimator.fit(vectors) is estimator
     np.testing.assert_array_equal(estimator.fit_predict(vectors), estimator.labels_)
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_clusters_are_numbered_from_the_largest(vectors, method):
-    labels = AnswerClusterer(7, method=method).fit(vectors).labels_
+    labels = AnswerClusterer(n_clusters=7, method=method).fit(vectors).labels_
     sizes = np.bincount(labels)
     assert len(sizes) == 7
     assert list(sizes) == sorted(sizes, reverse=True)
@@ -83,7 +112,7 @@ def test_clusters_are_numbered_from_the_largest(vectors, method):
 
 
 def test_cluster_centres_are_unit_length_mean_directions(vectors):
-    estimator = AnswerClusterer(7).fit(vectors)
+    estimator = AnswerClusterer(n_clusters=7).fit(vectors)
     centres = estimator.cluster_centers_
     assert centres.shape == (7, vectors.shape[1])
     np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 1, atol=1e-6)
@@ -92,7 +121,7 @@ def test_cluster_centres_are_unit_length_mean_directions(vectors):
 
 
 def test_auto_picks_the_k_with_the_best_silhouette_within_k_range(vectors):
-    estimator = AnswerClusterer("auto", k_range=(3, 8)).fit(vectors)
+    estimator = AnswerClusterer(n_clusters="auto", k_range=(3, 8)).fit(vectors)
     scores = estimator.silhouette_scores_
     assert sorted(scores) == [3, 4, 5, 6, 7, 8]
     assert all(-1 <= score <= 1 for score in scores.values())
@@ -102,26 +131,67 @@ def test_auto_picks_the_k_with_the_best_silhouette_within_k_range(vectors):
 
 @pytest.mark.filterwarnings("ignore:Graph is not fully connected")  # a few answers only
 def test_auto_scores_k_even_when_only_one_is_possible(vectors):
-    estimator = AnswerClusterer("auto").fit(vectors[:3])
+    estimator = AnswerClusterer(n_clusters="auto").fit(vectors[:3])
     assert estimator.n_clusters_ == 2
     assert list(estimator.silhouette_scores_) == [2]
 
 
 def test_fixed_k_leaves_silhouette_scores_empty(vectors):
-    assert AnswerClusterer(4, method="kmeans").fit(vectors).silhouette_scores_ == {}
+    assert AnswerClusterer(n_clusters=4, method="kmeans").fit(vectors).silhouette_scores_ == {}
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_as_many_clusters_as_answers_gives_each_answer_its_own(vectors, method):
-    estimator = AnswerClusterer(4, method=method).fit(vectors[:4])
+    estimator = AnswerClusterer(n_clusters=4, method=method).fit(vectors[:4])
     assert sorted(estimator.labels_) == [0, 1, 2, 3]
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_one_cluster_holds_every_answer(vectors, method):
-    estimator = AnswerClusterer(1, method=method).fit(vectors[:10])
+    estimator = AnswerClusterer(n_clusters=1, method=method).fit(vectors[:10])
     assert estimator.n_clusters_ == 1
     assert set(estimator.labels_) == {0}
+
+
+# -- scikit-learn conventions ---------------------------------------------------------------------
+
+
+def _sklearns_cluster_qr():
+    """Return scikit-learn's private cluster_qr, or skip if it has gone."""
+    spectral = pytest.importorskip("sklearn.cluster._spectral")
+    if not hasattr(spectral, "cluster_qr"):
+        pytest.skip("scikit-learn no longer has sklearn.cluster._spectral.cluster_qr")
+    return spectral.cluster_qr
+
+
+@pytest.mark.parametrize(("rows", "k"), [(20, 2), (50, 3), (188, 7), (300, 12)])
+def test_qr_assignment_matches_scikit_learn_on_random_maps(rows, k):
+    cluster_qr = _sklearns_cluster_qr()
+    maps = np.random.RandomState(rows + k).normal(size=(rows, k))
+    np.testing.assert_array_equal(_qr_assignment(maps), cluster_qr(maps))
+
+
+def test_qr_assignment_matches_scikit_learn_on_spectral_maps(vectors):
+    cluster_qr = _sklearns_cluster_qr()
+    lsa = LsaEmbedder().encode(labelled().text.tolist())
+    for X in (vectors, lsa):
+        maps = AnswerClusterer(n_clusters="auto").fit(X).spectral_maps_
+        assert maps.shape == (len(X), 12)
+        for k in range(2, 13):
+            np.testing.assert_array_equal(_qr_assignment(maps[:, :k]), cluster_qr(maps[:, :k]))
+
+
+def test_constraints_name_every_parameter_and_give_informative_errors():
+    check_param_validation("AnswerClusterer", AnswerClusterer())
+
+
+@pytest.mark.filterwarnings("ignore:Graph is not fully connected")  # tiny data sets
+@parametrize_with_checks(
+    [AnswerClusterer(), *(AnswerClusterer(method=m) for m in METHODS if m != "consensus")],
+    xfail_strict=True,
+)
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
 
 
 # -- answers that cannot be clustered as asked ----------------------------------------------------
@@ -129,7 +199,7 @@ def test_one_cluster_holds_every_answer(vectors, method):
 
 def test_no_answers_cannot_be_clustered(vectors):
     with pytest.raises(ClusteringError, match="no answers to cluster"):
-        AnswerClusterer(3).fit(np.zeros((0, vectors.shape[1])))
+        AnswerClusterer(n_clusters=3).fit(np.zeros((0, vectors.shape[1])))
     with pytest.raises(ClusteringError, match="no answers to cluster"):
         propose_codes([], [], embedder=LsaEmbedder())
 
@@ -150,34 +220,67 @@ def test_fewer_distinct_answers_than_k_says_how_many():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"method": "dbscan"}, "method must be one of consensus, kmeans, agglomerative, spectral"),
-        ({"method": None}, "method must be one of"),
-        ({"n_clusters": 0}, "n_clusters must be at least 1"),
-        ({"n_clusters": -2}, "n_clusters must be at least 1"),
-        ({"n_clusters": True}, "n_clusters must be a whole number or 'auto', not True"),
-        ({"n_clusters": "seven"}, "n_clusters must be a whole number or 'auto', not 'seven'"),
-        ({"n_clusters": 2.5}, "n_clusters must be a whole number or 'auto'"),
-        ({"n_clusters": None}, "n_clusters must be a whole number or 'auto'"),
-        ({"n_clusters": 21}, "20 distinct answers cannot make 21 clusters"),
-        ({"k_range": (1, 5)}, "k_range must be two whole numbers with 2 <= low <= high"),
-        ({"k_range": (6, 3)}, "k_range must be two whole numbers"),
-        ({"k_range": (2,)}, "k_range must be two whole numbers"),
-        ({"k_range": (2, 4, 6)}, "k_range must be two whole numbers"),
-        ({"k_range": None}, "k_range must be two whole numbers"),
-        ({"k_range": (2.5, 6)}, "k_range must be two whole numbers"),
-        ({"k_range": ("2", "6")}, "k_range must be two whole numbers"),
-        ({"k_range": (True, 4)}, "k_range must be two whole numbers"),
+        ({"method": "dbscan"}, r"'method' parameter of AnswerClusterer must be a str among"),
+        ({"method": None}, r"'method' parameter .* Got None instead"),
+        ({"n_clusters": 0}, r"'n_clusters' parameter .* an int in the range \[1, inf\)"),
+        ({"n_clusters": -2}, r"'n_clusters' parameter .* Got -2 instead"),
+        ({"n_clusters": True}, r"'n_clusters' parameter .* Got True instead"),
+        ({"n_clusters": np.True_}, r"'n_clusters' parameter .* Got np.True_ instead"),
+        ({"n_clusters": "seven"}, r"'n_clusters' parameter .* Got 'seven' instead"),
+        ({"n_clusters": 2.5}, r"'n_clusters' parameter .* Got 2.5 instead"),
+        ({"n_clusters": None}, r"'n_clusters' parameter .* Got None instead"),
+        ({"k_range": (1, 5)}, r"'k_range' parameter .* two whole numbers with 2 <= low <= high"),
+        ({"k_range": (6, 3)}, r"'k_range' parameter .* Got \(6, 3\) instead"),
+        ({"k_range": (2,)}, "'k_range' parameter"),
+        ({"k_range": (2, 4, 6)}, "'k_range' parameter"),
+        ({"k_range": None}, r"'k_range' parameter .* Got None instead"),
+        ({"k_range": (2.5, 6)}, "'k_range' parameter"),
+        ({"k_range": ("2", "6")}, "'k_range' parameter"),
+        ({"k_range": (True, 4)}, "'k_range' parameter"),
+        ({"k_range": "26"}, "'k_range' parameter"),
+        ({"random_state": -1}, "'random_state' parameter"),
+        ({"random_state": "0"}, "'random_state' parameter"),
+    ],
+)
+def test_bad_parameters_are_refused_when_fitting(vectors, params, message):
+    estimator = AnswerClusterer(**params)  # stored unchanged, not checked yet
+    assert estimator.get_params()[next(iter(params))] is next(iter(params.values()))
+    with pytest.raises(InvalidParameterError, match=message):
+        estimator.fit(vectors[:20])
+
+
+def test_a_bad_parameter_is_a_value_error_and_not_a_clustering_error(vectors):
+    with pytest.raises(ValueError) as raised:
+        AnswerClusterer(n_clusters=0).fit(vectors[:20])
+    assert not isinstance(raised.value, ClusteringError)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"n_clusters": 21}, "20 distinct answers cannot make 21 clusters; choose a smaller k"),
         ({"k_range": (25, 30)}, "20 distinct answers are too few to try 25 to 30 clusters"),
     ],
 )
-def test_bad_parameters_are_refused_in_plain_words(vectors, params, message):
+def test_more_clusters_than_answers_are_refused_in_plain_words(vectors, params, message):
     with pytest.raises(ClusteringError, match=message):
         AnswerClusterer(**params).fit(vectors[:20])
 
 
+def test_parameters_are_keyword_only():
+    with pytest.raises(TypeError):
+        AnswerClusterer(7)
+    assert AnswerClusterer(n_clusters=7, method="kmeans").get_params() == {
+        "n_clusters": 7,
+        "method": "kmeans",
+        "k_range": (2, 12),
+        "random_state": 0,
+    }
+
+
 def test_too_few_answers_to_choose_k_automatically(vectors):
     with pytest.raises(ClusteringError, match="2 distinct answers are too few to choose"):
-        AnswerClusterer("auto").fit(vectors[:2])
+        AnswerClusterer(n_clusters="auto").fit(vectors[:2])
 
 
 def test_clustering_error_is_a_value_error():
@@ -220,9 +323,7 @@ def test_repeated_answers_share_a_cluster_and_are_reported():
         "3 empty answers left out",
         "3 answers repeat another and join its cluster",
     ]
-    cluster = dict(
-        zip(proposal.assignments.response_id, proposal.assignments.cluster, strict=True)
-    )
+    cluster = dict(zip(proposal.assignments.answer, proposal.assignments.cluster, strict=True))
     assert len(cluster) == 7
     assert cluster[("staff", 1)] == cluster[("staff", 3)] == cluster[("staff", 10)]
     assert cluster[("staff", 4)] == cluster[("staff", 6)]
@@ -235,8 +336,8 @@ def test_proposal_describes_each_cluster(answers):
         sample.index.tolist(), sample.text.tolist(), n_clusters=4, embedder=sentence_embedder()
     )
     frame = proposal.assignments
-    assert list(frame.columns) == ["response_id", "text", "cluster", "cluster_label"]
-    assert frame.response_id.tolist() == sample.index.tolist()
+    assert list(frame.columns) == ["answer", "text", "cluster", "cluster_label"]
+    assert frame.answer.tolist() == sample.index.tolist()
     assert sorted(frame.cluster.unique()) == [1, 2, 3, 4]
     sizes = [c["size"] for c in proposal.clusters]
     assert sizes == sorted(sizes, reverse=True)
@@ -255,11 +356,11 @@ def test_proposal_describes_each_cluster(answers):
 
 
 def test_consensus_groups_answers_better_than_plain_kmeans(answers, vectors):
-    consensus = AnswerClusterer(7, random_state=0).fit(vectors).labels_
+    consensus = AnswerClusterer(n_clusters=7, random_state=0).fit(vectors).labels_
     kmeans = [
         adjusted_rand_score(
             answers.code,
-            AnswerClusterer(7, method="kmeans", random_state=seed).fit(vectors).labels_,
+            AnswerClusterer(n_clusters=7, method="kmeans", random_state=seed).fit(vectors).labels_,
         )
         for seed in range(5)
     ]
@@ -271,8 +372,8 @@ def test_consensus_groups_answers_better_than_plain_kmeans(answers, vectors):
 def test_sentence_embeddings_group_answers_better_than_tfidf_lsa(answers, vectors):
     lsa = LsaEmbedder().encode(answers.text.tolist())
     assert lsa.shape[0] == len(answers)
-    with_lsa = AnswerClusterer(7, random_state=0).fit(lsa).labels_
-    with_sentences = AnswerClusterer(7, random_state=0).fit(vectors).labels_
+    with_lsa = AnswerClusterer(n_clusters=7, random_state=0).fit(lsa).labels_
+    with_sentences = AnswerClusterer(n_clusters=7, random_state=0).fit(vectors).labels_
     assert adjusted_rand_score(answers.code, with_lsa) < adjusted_rand_score(
         answers.code, with_sentences
     )
@@ -338,6 +439,49 @@ def test_representative_answers_are_members_closest_first():
         "b120",
         "b180",
     ]
+
+
+def test_closest_to_centre_orders_by_similarity_to_the_given_centre():
+    angle = np.deg2rad([30, 0, 60, 90, 180, 120])
+    X = np.column_stack([np.cos(angle), np.sin(angle)])
+    closest = closest_to_centre(X, 3, np.array([1.0, 0.0]))
+    assert closest.tolist() == [1, 0, 2]
+    assert closest.dtype.kind == "i"
+    assert closest_to_centre(X, 3, np.array([-1.0, 0.0])).tolist() == [4, 5, 3]
+
+
+def test_closest_to_centre_defaults_to_the_rows_own_mean():
+    angle = np.deg2rad([0, 10, 80, 40, 45])
+    X = np.column_stack([np.cos(angle), np.sin(angle)])
+    assert closest_to_centre(X, 2).tolist() == [3, 4]  # the mean direction is 35 degrees
+    assert closest_to_centre(X, 2).tolist() == closest_to_centre(X, 2, X.mean(axis=0)).tolist()
+
+
+def test_closest_to_centre_keeps_ties_in_row_order():
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    assert closest_to_centre(X, 4, np.array([1.0, 0.0])).tolist() == [0, 2, 1, 3]
+    assert closest_to_centre(X, 4).tolist() == [0, 1, 2, 3]  # all equally close to the mean
+
+
+@pytest.mark.parametrize(("n", "expected"), [(0, []), (1, [1]), (3, [1, 0, 2]), (9, [1, 0, 2])])
+def test_closest_to_centre_gives_at_most_n_rows(n, expected):
+    X = np.array([[0.6, 0.8], [1.0, 0.0], [0.0, 1.0]])
+    assert closest_to_centre(X, n, np.array([1.0, 0.0])).tolist() == expected
+
+
+def test_closest_to_centre_of_no_rows_is_empty():
+    assert closest_to_centre(np.zeros((0, 384)), 3).tolist() == []
+
+
+def test_closest_to_centre_refuses_a_negative_count():
+    with pytest.raises(ValueError, match="n must be at least 0"):
+        closest_to_centre(np.eye(3), -1)
+
+
+def test_closest_to_centre_of_real_answers_matches_the_former_copies(vectors):
+    centre = vectors.mean(axis=0)  # as the web page and the quotes of a code did it
+    expected = np.argsort(-(vectors @ centre), kind="stable")[:5]
+    np.testing.assert_array_equal(closest_to_centre(vectors, 5), expected)
 
 
 # -- the TF-IDF + LSA fallback --------------------------------------------------------------------
@@ -434,12 +578,21 @@ def test_missing_model_package_says_what_to_install(monkeypatch, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-# -- the embedding cache -------------------------------------------------------------------------
+# -- the embedding cache ------------------------------------------------------------------------
+# The cache now lives in surveyapp.store (it writes SQL); these tests belong with the store's.
 
 
-def test_cache_encodes_each_text_only_once(tmp_path):
+@pytest.fixture
+def cache_db(tmp_path):
+    """Return a path to a database with the store's tables, the embeddings table among them."""
+    path = tmp_path / "x.db"
+    migrate(sqlite_utils.Database(path))
+    return path
+
+
+def test_cache_encodes_each_text_only_once(cache_db):
     embedder = CountingEmbedder(sentence_embedder())
-    cache = EmbeddingCache(sqlite_utils.Database(tmp_path / "x.db").conn)
+    cache = EmbeddingCache(sqlite_utils.Database(cache_db))
     first = cache.embed(["funding cut", "staff left", "funding cut"], embedder)
     assert embedder.calls == [["funding cut", "staff left"]]
     assert first.shape == (3, 384)
@@ -454,22 +607,20 @@ def test_cache_encodes_each_text_only_once(tmp_path):
     np.testing.assert_array_equal(mixed[0], first[0])
 
 
-def test_cached_vectors_outlive_the_connection(tmp_path):
+def test_cached_vectors_outlive_the_connection(cache_db):
     embedder = CountingEmbedder(sentence_embedder())
-    first = EmbeddingCache(sqlite_utils.Database(tmp_path / "x.db").conn).embed(
-        ["the donor left"], embedder
-    )
-    reopened = EmbeddingCache(sqlite_utils.Database(tmp_path / "x.db").conn)
+    first = EmbeddingCache(sqlite_utils.Database(cache_db)).embed(["the donor left"], embedder)
+    reopened = EmbeddingCache(sqlite_utils.Database(cache_db))
     np.testing.assert_array_equal(reopened.embed(["the donor left"], embedder), first)
     assert len(embedder.calls) == 1
-    assert sqlite_utils.Database(tmp_path / "x.db")["embeddings"].count == 1
+    assert sqlite_utils.Database(cache_db)["embeddings"].count == 1
 
 
-def test_cache_keeps_models_apart(tmp_path):
+def test_cache_keeps_models_apart(cache_db):
     class OtherModel(CountingEmbedder):
         pass
 
-    cache = EmbeddingCache(sqlite_utils.Database(tmp_path / "x.db").conn)
+    cache = EmbeddingCache(sqlite_utils.Database(cache_db))
     cache.embed(["the donor left"], CountingEmbedder(sentence_embedder()))
     other = OtherModel(sentence_embedder())
     other.name = "another-model"
@@ -477,11 +628,11 @@ def test_cache_keeps_models_apart(tmp_path):
     assert other.calls == [["the donor left"]]
 
 
-def test_lsa_embeddings_are_not_cached(tmp_path):
-    db = sqlite_utils.Database(tmp_path / "x.db")
+def test_lsa_embeddings_are_not_cached(cache_db):
+    db = sqlite_utils.Database(cache_db)
     embedder = CountingEmbedder(LsaEmbedder())
     assert embedder.cacheable is False
-    cache = EmbeddingCache(db.conn)
+    cache = EmbeddingCache(db)
     texts = ["funding was cut", "staff left the project", "covid closed the offices"]
     cache.embed(texts, embedder)
     cache.embed(texts, embedder)
@@ -489,6 +640,6 @@ def test_lsa_embeddings_are_not_cached(tmp_path):
     assert db["embeddings"].count == 0
 
 
-def test_cache_of_no_texts_is_empty(tmp_path):
-    cache = EmbeddingCache(sqlite_utils.Database(tmp_path / "x.db").conn)
+def test_cache_of_no_texts_is_empty(cache_db):
+    cache = EmbeddingCache(sqlite_utils.Database(cache_db))
     assert cache.embed([], CountingEmbedder(sentence_embedder())).shape == (0, 384)
