@@ -10,12 +10,12 @@ from typing import Any
 
 import sqlite_utils
 
+from exports.safety import restored_text
 from surveyapp.questionnaire.answers import check_answers
 from surveyapp.questionnaire.model import Questionnaire
 from surveyapp.store.responses import insert_responses, response_ids, response_row
 
 MAX_IMPORT_ERRORS = 200
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportRejected(Exception):
@@ -101,10 +101,8 @@ def import_responses(
         ]
         for name in bad_flags:
             problems.append(f"{path}: line {line}, column '{name}': must be 0, 1 or empty")
-        for column in text_columns:
-            value = raw.get(column) or ""
-            if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
-                raw[column] = value[1:]  # undo the export's protection against formulas
+        for column in text_columns:  # undo the export's protection against formulas
+            raw[column] = restored_text(raw.get(column) or "")
         clean, errors, _ = check_answers(questionnaire, raw, strict=True)
         for name, messages in errors.items():
             for message in messages:
