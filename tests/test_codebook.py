@@ -320,7 +320,7 @@ def test_stored_clustering_keeps_the_proposal(codebook, proposal):
     assert len(suggestions) == 20
     stored = {(r.survey, r.response_id): r.cluster for r in suggestions.itertuples()}
     proposed = dict(
-        zip(proposal.assignments.response_id, proposal.assignments.cluster, strict=True)
+        zip(proposal.assignments.answer, proposal.assignments.cluster, strict=True)
     )
     assert stored == proposed
     assert codebook.coding().empty  # a suggestion is not a decision
@@ -345,7 +345,7 @@ def test_adopt_makes_one_code_per_cluster_and_codes_its_answers(codebook, propos
     cluster_of = {
         key: cluster
         for key, cluster in zip(
-            proposal.assignments.response_id, proposal.assignments.cluster, strict=True
+            proposal.assignments.answer, proposal.assignments.cluster, strict=True
         )
     }
     code_of_cluster = dict(zip(range(1, 4), created, strict=True))
