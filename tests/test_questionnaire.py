@@ -11,14 +11,12 @@ import yaml
 from conftest import ROOT
 
 from surveyapp.questionnaire.conditions import Condition, parse_condition
-from surveyapp.questionnaire.model import (
-    CRITERIA,
-    QuestionnaireError,
+from surveyapp.questionnaire.loading import (
     load_questionnaire,
     load_questionnaires,
     parse_questionnaire,
-    translate,
 )
+from surveyapp.questionnaire.model import CRITERIA, QuestionnaireError, translate
 
 REGIONS = [
     "Africa",
@@ -472,7 +470,11 @@ BAD_DEFINITIONS = [
         "question 'q7'",
         "'maybe' is not a choice of question 'q3'",
     ),
-    (when(question="q1", min=1), "question 'q7'", "'min' applies to a number or rank question"),
+    (
+        when(question="q1", min=1),
+        "question 'q7'",
+        "'min' applies to a rank, integer, decimal or date question",
+    ),
     (when(question="q4", min="two"), "question 'q7'", "'min' must be a number"),
     (when(question="q4", max=True), "question 'q7'", "'max' must be a number"),
     (when(question="q1", answered="yes"), "question 'q7'", "'answered' must be true or false"),

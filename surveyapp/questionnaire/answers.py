@@ -35,7 +35,7 @@ def shown_questions(page: Page, row: dict[str, Any], decided=True) -> list[Quest
 
 def page_is_shown(page: Page, row: dict[str, Any]) -> bool:
     """Whether a page has any question (other than notes) to show."""
-    return any(q.type != "note" for q in shown_questions(page, row, decided=False))
+    return any(q.kind.is_answer for q in shown_questions(page, row, decided=False))
 
 
 def check_answers(
@@ -54,9 +54,7 @@ def check_answers(
         shown = shown_questions(page, row)
         hidden = [q for q in page.questions if q not in shown]
         for question in hidden:
-            given = [c.name for c in question.columns() if row.get(c.name) not in (None, "")]
-            if question.type == "select_multiple":
-                given = [name for name in given if str(row[name]) != "0"]
+            given = question.kind.given_columns(question, row)
             if strict and given:
                 errors.setdefault(given[0], []).append(NOT_SHOWN)
         form = page_form_class(page, shown, None)(formdata=answers_formdata(shown, row))

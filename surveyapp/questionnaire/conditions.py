@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from surveyapp.questionnaire.types import QuestionType, types_allowing
 
 TESTS = ("equals", "not_equals", "in", "not_in", "contains", "answered", "min", "max")
 COMBINATIONS = ("all", "any", "not")
@@ -11,13 +13,32 @@ COMBINATIONS = ("all", "any", "not")
 
 @dataclass(frozen=True)
 class Condition:
-    """A test on one earlier answer, or a combination of conditions."""
+    """A test on one earlier answer, or a combination of conditions.
+
+    Parameters
+    ----------
+    test : str
+        One of `TESTS` or `COMBINATIONS`.
+    question : str, optional
+        The question the test reads.
+    column : str, optional
+        The export column the test reads.
+    operand : Any
+        What the answer is compared with.
+    parts : tuple of Condition
+        The conditions a combination combines.
+    kind : QuestionType, optional
+        The type of the question read, which says what counts as an answer and how
+        `min` and `max` compare; without it an answer is any non-empty value, compared
+        as a number.
+    """
 
     test: str
     question: str | None = None
     column: str | None = None
     operand: Any = None
     parts: tuple[Condition, ...] = ()
+    kind: QuestionType | None = field(default=None, compare=False, repr=False)
 
     def questions(self) -> set[str]:
         """Return the names of the questions this condition reads."""
@@ -33,16 +54,12 @@ class Condition:
             return any(part.holds(row) for part in self.parts)
         if self.test == "not":
             return not self.parts[0].holds(row)
-        if self.test == "contains":
-            return str(row.get(f"{self.column}.{self.operand}")) == "1"
-        if self.test == "answered":
-            prefix = f"{self.column}."
-            given = row.get(self.column) not in (None, "") or any(
-                key.startswith(prefix) and str(value) not in ("None", "", "0")
-                for key, value in row.items()
-            )
-            return given == self.operand
         value = row.get(self.column)
+        if self.test == "contains":
+            return str(value) == "1"
+        if self.test == "answered":
+            given = self.kind.is_given(value) if self.kind else value not in (None, "")
+            return given == self.operand
         if value is None or value == "":
             return self.test in ("not_equals", "not_in")
         if self.test == "equals":
@@ -53,20 +70,24 @@ class Condition:
             return str(value) in self.operand
         if self.test == "not_in":
             return str(value) not in self.operand
-        try:
-            number = float(value)
-        except ValueError:
+        ordered = self.kind.ordered(value) if self.kind else _number(value)
+        if ordered is None:
             return False
-        return number >= self.operand if self.test == "min" else number <= self.operand
+        return ordered >= self.operand if self.test == "min" else ordered <= self.operand
 
 
-def _choice(question, name: Any) -> str:
-    if isinstance(name, bool) or not isinstance(name, str | int | float):
-        raise ValueError(f"compare with a choice name or a number, not {name!r}")
-    name = str(name)
-    if question.type in ("select_one", "select_multiple", "grid") and not question.choice(name):
-        raise ValueError(f"'{name}' is not a choice of question '{question.name}'")
-    return name
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _not_applicable(test: str, kind: QuestionType, name: str) -> str:
+    if test in ("equals", "not_equals", "in", "not_in") and "contains" in kind.condition_tests:
+        return f"use 'contains' for the {kind.name} question '{name}'"
+    *others, last = types_allowing(test)
+    return f"'{test}' applies to a {', '.join(others) + ' or ' if others else ''}{last} question"
 
 
 def parse_condition(raw: Any, earlier: dict) -> Condition:
@@ -90,42 +111,40 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
     question = earlier.get(name)
     if question is None:
         raise ValueError(f"'{name}' is not an earlier question")
+    kind = question.kind
     if item and not any(i.name == item for i in question.items):
         raise ValueError(f"'{item}' is not an item of question '{name}'")
-    if question.type in ("grid", "rank") and not item and raw.keys() - {"question", "answered"}:
+    if kind.has_items and not item and raw.keys() - {"question", "answered"}:
         raise ValueError(f"name an item of '{name}', as {name}.ITEM")
     tests = [key for key in raw if key != "question"]
     if len(tests) != 1 or tests[0] not in TESTS:
         raise ValueError(f"a condition needs exactly one test of {', '.join(TESTS)}")
     test = tests[0]
+    if test not in kind.condition_tests:
+        raise ValueError(_not_applicable(test, kind, name))
     operand = raw[test]
-    if test in ("equals", "not_equals"):
-        operand = _choice(question, operand)
-    elif test in ("in", "not_in"):
+    column = question.column_of(item).name if item else name
+    if test in ("in", "not_in"):
         if not isinstance(operand, list) or not operand:
             raise ValueError(f"'{test}' needs a non-empty list of choices")
-        operand = tuple(_choice(question, o) for o in operand)
-    elif test == "contains":
-        if question.type != "select_multiple":
-            raise ValueError("'contains' applies to a select_multiple question")
-        operand = _choice(question, operand)
+        operand = tuple(kind.condition_operand(question, test, o) for o in operand)
     elif test == "answered":
         if not isinstance(operand, bool):
             raise ValueError("'answered' must be true or false")
-    elif question.type not in ("integer", "decimal", "rank"):
-        raise ValueError(f"'{test}' applies to a number or rank question")
-    elif isinstance(operand, bool) or not isinstance(operand, int | float):
-        raise ValueError(f"'{test}' must be a number")
-    if test in ("equals", "not_equals", "in", "not_in") and question.type == "select_multiple":
-        raise ValueError(f"use 'contains' for the select_multiple question '{name}'")
-    if test == "answered" and question.type in ("grid", "rank") and not item:
-        # answered when any item is: a grid choice may be named "0", unlike an unticked box
+    else:
+        operand = kind.condition_operand(question, test, operand)
+    if test == "contains":
+        column = question.column_of(operand).name
+    columns = [c.name for c in question.columns()]
+    if test == "answered" and not item and columns not in ([], [name]):
+        # answered when any column is, as its type counts answers: a grid choice may be
+        # named "0", unlike an unticked box
         answered = Condition(
             "any",
             parts=tuple(
-                Condition("answered", question=name, column=f"{name}.{i.name}", operand=True)
-                for i in question.items
+                Condition("answered", question=name, column=c, operand=True, kind=kind)
+                for c in columns
             ),
         )
         return answered if operand else Condition("not", parts=(answered,))
-    return Condition(test, question=name, column=column, operand=operand)
+    return Condition(test, question=name, column=column, operand=operand, kind=kind)

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from surveyapp.questionnaire.model import Questionnaire, translate
+from surveyapp.questionnaire.model import Questionnaire
 
 COLUMNS = ["column", "question", "item", "type", "label", "choices"]
-
-
-def _choices(column, language) -> str:
-    question = column.question
-    if question.type in ("select_one", "grid"):
-        return "; ".join(f"{c.name}={translate(c.label, language)}" for c in question.choices)
-    if question.type == "select_multiple":
-        return "0=not chosen; 1=chosen"
-    if question.type == "rank":
-        return "; ".join(f"{n}=rank {n}" for n in range(1, len(question.items) + 1))
-    return ""
 
 
 def data_dictionary(questionnaire: Questionnaire, language: str | None = None) -> pd.DataFrame:
@@ -33,15 +22,16 @@ def data_dictionary(questionnaire: Questionnaire, language: str | None = None) -
         }
     ]
     for column in questionnaire.columns():
+        question = column.question
         part = column.item or column.choice
         rows.append(
             {
                 "column": column.name,
-                "question": column.question.name,
+                "question": question.name,
                 "item": part.name if part else "",
-                "type": column.question.type,
+                "type": question.kind.name,
                 "label": column.label(language),
-                "choices": _choices(column, language),
+                "choices": question.kind.describe_values(question, language),
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)

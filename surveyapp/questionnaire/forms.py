@@ -1,8 +1,14 @@
-"""WTForms classes generated from a questionnaire page, and answers to and from them."""
+"""WTForms classes generated from a questionnaire page, and answers to and from them.
+
+What each question type puts in a form lives with the type (`types.py`); this module holds
+the field classes those types use and the page-level glue.
+"""
 
 from __future__ import annotations
 
 import math
+import re
+from datetime import date, datetime
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -11,18 +17,18 @@ from wtforms.fields import (
     FloatField,
     IntegerField,
     RadioField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 
-from surveyapp.questionnaire.model import Page, Question, translate
+from surveyapp.questionnaire.model import Page, Question
 
 ANSWER_NEEDED = "Please answer this question."
 CHOOSE_ONE = "Please choose one of the answers offered."
+GIVE_A_DATE = "Please give a date such as 2026-11-02."
 LARGEST_NUMBER = 2**53
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
 class _OptionalChoice:
@@ -84,122 +90,73 @@ class RankField(_OptionalChoice, SelectField):
     """The rank given to one item, chosen from 1 to the number of items."""
 
 
-def _presence(question: Question) -> list:
-    if question.required:
-        return [validators.InputRequired(message=ANSWER_NEEDED)]
-    return [validators.Optional()]
+def parse_iso_date(value: Any) -> date | None:
+    """Return the date an ISO text (YYYY-MM-DD) names, or None if it names none."""
+    if isinstance(value, date):
+        return None if isinstance(value, datetime) else value  # a date and time is not a date
+    if not isinstance(value, str) or not ISO_DATE.match(value.strip()):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
-def _bounds(question: Question) -> list:
-    low, high = question.min, question.max
-    if low is None and high is None:
-        return []
-    if low is not None and high is not None:
-        message = f"Please give a number from {low:g} to {high:g}."
-    elif low is not None:
-        message = f"Please give a number of at least {low:g}."
-    else:
-        message = f"Please give a number of at most {high:g}."
-    return [validators.NumberRange(min=low, max=high, message=message)]
+class IsoDateField(StringField):
+    """A date written YYYY-MM-DD, as an `<input type="date">` sends it."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        self.data = parse_iso_date(str(valuelist[0]))
+        if self.data is None:
+            raise ValueError(GIVE_A_DATE)
+
+    def _value(self):
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.isoformat() if self.data else ""
+
+
+class DateRange:
+    """A validator: the date lies within the question's bounds, naming them if not."""
+
+    def __init__(self, low: date | None, high: date | None):
+        self.low, self.high = low, high
+        if low is not None and high is not None:
+            self.message = f"Please give a date from {low} to {high}."
+        elif low is not None:
+            self.message = f"Please give a date on or after {low}."
+        else:
+            self.message = f"Please give a date on or before {high}."
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise validators.ValidationError(self.message)
 
 
 def question_fields(question: Question, language: str | None) -> dict[str, Any]:
     """Return the unbound form fields of one question, keyed by field name."""
-    label = translate(question.label, language)
-    choices = [SelectChoice(c.name, translate(c.label, language)) for c in question.choices]
-    kind = question.type
-    if kind == "select_one":
-        if question.appearance == "dropdown":
-            return {
-                question.name: ChoiceSelectField(
-                    label,
-                    choices=[SelectChoice("", "Choose...")] + choices,
-                    validators=_presence(question),
-                )
-            }
-        return {
-            question.name: ChoiceRadioField(label, choices=choices, validators=_presence(question))
-        }
-    if kind == "select_multiple":
-        checks = []
-        if question.required or question.min_choices or question.max_choices:
-            low = question.min_choices or (1 if question.required else 0)
-            high = question.max_choices or -1
-            checks.append(
-                validators.Length(min=low, max=high, message=_choices_message(low, high))
-            )
-        return {question.name: ChoicesField(label, choices=choices, validators=checks)}
-    if kind == "grid":
-        return {
-            f"{question.name}.{item.name}": ChoiceRadioField(
-                translate(item.label, language), choices=choices, validators=_presence(question)
-            )
-            for item in question.items
-        }
-    if kind == "rank":
-        ranks = [SelectChoice(str(n)) for n in range(1, len(question.items) + 1)]
-        return {
-            f"{question.name}.{item.name}": RankField(
-                translate(item.label, language),
-                choices=[SelectChoice("", "-")] + ranks,
-                validators=_presence(question),
-            )
-            for item in question.items
-        }
-    if kind == "text":
-        cap = validators.Length(
-            max=question.max_length,
-            message=f"Please keep this under {question.max_length} characters.",
-        )
-        field = TextAreaField if question.multiline else StringField
-        return {
-            question.name: field(label, validators=_presence(question) + [cap], filters=[_strip])
-        }
-    if kind in ("integer", "decimal"):
-        field = WholeNumberField if kind == "integer" else NumberField
-        return {question.name: field(label, validators=_presence(question) + _bounds(question))}
-    return {}
-
-
-def _choices_message(low: int, high: int) -> str:
-    if high == -1:
-        return f"Please choose at least {low}."
-    if low == 0:
-        return f"Please choose at most {high}."
-    return f"Please choose between {low} and {high}."
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    return question.kind.fields(question, language)
 
 
 class PageForm(Form):
-    """A page of questions; checks ranks across items after the fields."""
+    """A page of questions; checks across a question's fields (ranks) after the fields."""
 
     questions: list[Question] = []
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for question in self.questions:
-            if question.type == "rank" and not _ranks_valid(self, question):
+            if not question.kind.validate_page(self, question):
                 valid = False
         return valid
-
-
-def _ranks_valid(form: Form, question: Question) -> bool:
-    fields = [form[f"{question.name}.{item.name}"] for item in question.items]
-    given = [field.data for field in fields if field.data not in (None, "")]
-    if not given:
-        return True
-    message = None
-    if len(given) != len(fields):
-        message = "Please give every item a rank, or none."
-    elif len(set(given)) != len(given):
-        message = "Please use each rank only once."
-    if message:
-        fields[0].errors = list(fields[0].errors) + [message]
-        return False
-    return True
 
 
 _FORM_CLASSES: dict[tuple, tuple[Page, type]] = {}
@@ -227,11 +184,7 @@ def formdata_answers(questions: list[Question], formdata: MultiDict) -> dict[str
     """Read raw submitted values into a row, for deciding conditions on the same page."""
     row: dict[str, Any] = {}
     for question in questions:
-        if question.type == "select_multiple":
-            chosen = set(formdata.getlist(question.name))
-            row.update({c.name: int(c.choice.name in chosen) for c in question.columns()})
-        else:
-            row.update({c.name: formdata.get(c.name) or None for c in question.columns()})
+        row.update(question.kind.formdata_answers(question, formdata))
     return row
 
 
@@ -239,20 +192,7 @@ def form_answers(form: Form, questions: list[Question]) -> dict[str, Any]:
     """Return a validated form's answers as a row keyed by export column."""
     row: dict[str, Any] = {}
     for question in questions:
-        if question.type == "select_multiple":
-            chosen = set(form[question.name].data or [])
-            for column in question.columns():
-                row[column.name] = int(column.choice.name in chosen)
-        elif question.type == "note":
-            continue
-        else:
-            for column in question.columns():
-                value = form[column.name].data
-                if value in ("", None):
-                    value = None
-                elif question.type == "rank":
-                    value = int(value)
-                row[column.name] = value
+        row.update(question.kind.form_answers(form, question))
     return row
 
 
@@ -260,19 +200,6 @@ def answers_formdata(questions: list[Question], row: dict[str, Any]) -> MultiDic
     """Turn stored answers back into form data, to show them again or to validate them."""
     data = MultiDict()
     for question in questions:
-        if question.type == "select_multiple":
-            for column in question.columns():
-                if str(row.get(column.name)) == "1":
-                    data.add(question.name, column.choice.name)
-            continue
-        for column in question.columns():
-            value = row.get(column.name)
-            if value is not None and value != "":
-                data.add(column.name, _plain(value))
+        for name, value in question.kind.answers_formdata(question, row):
+            data.add(name, value)
     return data
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

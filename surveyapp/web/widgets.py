@@ -22,9 +22,9 @@ def _choice_parts(question: Question, language: str | None) -> list[tuple[str, s
     return kept[1]
 
 
-def option_list(question: Question, field, kind: str, language: str | None) -> Markup:
+def option_list(question: Question, field, input_type: str, language: str | None) -> Markup:
     """Return the labelled radio buttons or check boxes of a field, its answers checked."""
-    if kind == "checkbox":
+    if input_type == "checkbox":
         chosen = {str(value) for value in field.data or []}
     else:
         chosen = {str(field.data)} if field.data is not None else set()
@@ -33,7 +33,7 @@ def option_list(question: Question, field, kind: str, language: str | None) -> M
     for position, (value, escaped_value, label) in enumerate(_choice_parts(question, language)):
         checked = " checked" if value in chosen else ""
         html.append(
-            f'<label class="option"><input type="{kind}" id="{field_id}-{position}"'
+            f'<label class="option"><input type="{input_type}" id="{field_id}-{position}"'
             f' name="{name}" value="{escaped_value}"{checked}> <span>{label}</span></label>'
         )
     html.append("</div>")
