@@ -3,29 +3,28 @@
 For 10,000 and 100,000 synthetic complete staff responses: the command end to end (a fresh
 process: start-up, reading SQLite, tabulating every shared grid, writing the CSV) with its
 peak memory, and in the same run the time of the pure counting step against a lower bound,
-one numpy.bincount over the same integer codes.
+one numpy.bincount over the same integer codes. `--counts 500` makes a quick trial run.
 """
 
 from __future__ import annotations
 
+import argparse
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from coding.crosstab import count_answers, encode_groups, encode_values
+from surveyapp.analysis.survey_tables import block_of, groups_of, responses_of
+from surveyapp.questionnaire.synthetic import synthetic_responses
+from surveyapp.store.connection import get_db
+from surveyapp.testing import seed_responses, surveyapp_command
+from surveyapp.web import create_app
 
-from coding.crosstab import _group_codes, _value_codes, count_answers  # noqa: E402
-from surveyapp.analysis.survey_tables import block_of, groups_of, responses_of  # noqa: E402
-from surveyapp.questionnaire.synthetic import synthetic_responses  # noqa: E402
-from surveyapp.store.connection import get_db  # noqa: E402
-from surveyapp.web import create_app  # noqa: E402
-
+COUNTS = (10_000, 100_000)
 REPEATS = 5
 
 
@@ -35,18 +34,14 @@ def fill(database: str, count: int):
     with app.app_context():
         questionnaire = app.extensions["questionnaires"]["staff"]
         frame = synthetic_responses(questionnaire, count, seed=count)
-        frame["questionnaire_version"] = questionnaire.version
-        frame["source"] = "import"
-        db = get_db()
-        with db.conn:
-            db["responses_staff"].insert_all(frame.to_dict("records"), batch_size=2000)
+        seed_responses(get_db(), questionnaire, frame, source="import")
     return app
 
 
 def end_to_end(database: str, output: str) -> tuple[float, float]:
     """Run the command in a fresh process; return seconds and its peak memory in MB."""
     command = [
-        str(ROOT / ".venv" / "bin" / "surveyapp"), "--db", database,
+        *surveyapp_command(), "--db", database,
         "crosstab", "staff", "--by", "region", "--stat", "distribution", "-o", output,
     ]  # fmt: skip
     start = time.perf_counter()
@@ -63,12 +58,12 @@ def counting(app) -> tuple[float, float, int]:
         frame = responses_of(get_db(), questionnaires, ["staff"])
         groups, order = groups_of(frame, questionnaires, ["staff"], "region")
         grids = [q for q in questionnaires["staff"].questions if q.type == "grid"]
-        group_codes, labels = _group_codes(groups, order)
+        group_codes, labels = encode_groups(groups, order)
         prepared = []
         for question in grids:
             block = block_of(question)
             for column, _item, _label in block.items:
-                prepared.append((_value_codes(frame[column], block.scale), len(block.scale)))
+                prepared.append((encode_values(frame[column], block.scale), len(block.scale)))
     n_groups = len(labels)
     ours, bound = [], []
     for _ in range(REPEATS):
@@ -84,9 +79,12 @@ def counting(app) -> tuple[float, float, int]:
     return min(ours), min(bound), len(prepared)
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counts", type=int, nargs="+", default=list(COUNTS))
+    args = parser.parse_args(argv)
     print("surveyapp crosstab staff --by region --stat distribution, synthetic staff responses")
-    for count in (10_000, 100_000):
+    for count in args.counts:
         with tempfile.TemporaryDirectory() as folder:
             database = f"{folder}/bench.db"
             start = time.perf_counter()

@@ -45,13 +45,11 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import numpy as np
 
+from surveyapp.questionnaire.answers import is_shown, shown_questions
+from surveyapp.questionnaire.model import load_questionnaire, translate
+from surveyapp.testing import CSRF, ServeProcess
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from surveyapp.questionnaire.answers import is_shown, shown_questions  # noqa: E402
-from surveyapp.questionnaire.model import load_questionnaire, translate  # noqa: E402
-from surveyapp.server import ServeProcess  # noqa: E402
-
 SURVEY = "staff"
 QUESTIONNAIRE = ROOT / "questionnaires" / f"{SURVEY}.yaml"
 TRIVIAL = f"/s/{SURVEY}/thanks"  # no database, a small template: the cheapest page there is
@@ -60,7 +58,6 @@ LEVELS = (16, 64)
 TRIVIAL_SECONDS = 10.0
 SURVEY_SECONDS = 20.0
 REQUEST_TIMEOUT = 30.0
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 TITLE = re.compile(r"<h1>(.*?)</h1>", re.S)
 ERROR_TEXT = re.compile(r'class="error[^"]*"[^>]*>(.*?)<', re.S)

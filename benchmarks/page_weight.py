@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import gzip
 import re
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from conftest import Respondent  # noqa: E402
-from test_respond import _answers_for  # noqa: E402
-
-from surveyapp.questionnaire.answers import shown_questions  # noqa: E402
-from surveyapp.store.invitations import create_invitations  # noqa: E402
-from surveyapp.web import create_app  # noqa: E402
+from surveyapp.questionnaire.answers import shown_questions
+from surveyapp.store.connection import get_db
+from surveyapp.store.invitations import create_invitations
+from surveyapp.testing import Respondent, answers_for
+from surveyapp.web import create_app
 
 
 def page_weights(app, survey: str) -> list[tuple[str, int, int]]:
     """Walk a questionnaire and return (page title, raw bytes, gzip bytes) of each page."""
     questionnaire = app.extensions["questionnaires"][survey]
     with app.app_context():
-        from surveyapp.store.connection import get_db
-
         token = create_invitations(get_db(), survey, 1)[0]
     person = Respondent(app.test_client(), f"/s/{survey}/{token}")
     person.open()
@@ -39,7 +32,7 @@ def page_weights(app, survey: str) -> list[tuple[str, int, int]]:
         page = next(p for p in questionnaire.pages if p.title["en"] == title)
         answers = {}
         for question in shown_questions(page, answered, decided=False):
-            answers.update(_answers_for(question))
+            answers.update(answers_for(question))
         answered.update({k: v for k, v in answers.items() if not isinstance(v, list)})
         person.submit(answers)
 
@@ -47,7 +40,7 @@ def page_weights(app, survey: str) -> list[tuple[str, int, int]]:
 def main():
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE": f"{folder}/b.db"})
-        css = (ROOT / "surveyapp" / "static" / "survey.css").read_bytes()
+        css = (Path(app.static_folder) / "survey.css").read_bytes()
         css_gz = len(gzip.compress(css, compresslevel=1))
         print(f"stylesheet (fetched once, then cached): {len(css)} bytes, {css_gz} gzip")
         largest = (0, "", "")

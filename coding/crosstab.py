@@ -59,7 +59,7 @@ class Block:
         return [point.name for point in points[: len(points) // 2]]
 
 
-def _group_codes(groups: pd.Series, order: list[str] | None) -> tuple[np.ndarray, list[str]]:
+def encode_groups(groups: pd.Series, order: list[str] | None) -> tuple[np.ndarray, list[str]]:
     """Return an integer code per row for its group, and the group labels in order."""
     labels = groups.astype("object").where(groups.notna(), NO_ANSWER)
     present = list(dict.fromkeys(labels))
@@ -70,7 +70,7 @@ def _group_codes(groups: pd.Series, order: list[str] | None) -> tuple[np.ndarray
     return codes, order
 
 
-def _value_codes(column: pd.Series, scale: tuple[ScalePoint, ...]) -> np.ndarray:
+def encode_values(column: pd.Series, scale: tuple[ScalePoint, ...]) -> np.ndarray:
     """Return each answer's position on the scale, or -1 when unanswered or off the scale."""
     lookup = {point.name: position for position, point in enumerate(scale)}
     if pd.api.types.is_numeric_dtype(column):  # ratings read back as numbers: 5.0 -> "5"
@@ -91,10 +91,10 @@ def count_answers(value_codes, group_codes, n_values, n_groups, weights=None) ->
 
 def _tables(frame, block, groups, weights, group_order):
     """Yield, per item, the unweighted and weighted count tables with the All row first."""
-    group_codes, labels = _group_codes(groups, group_order)
+    group_codes, labels = encode_groups(groups, group_order)
     n_values, n_groups = len(block.scale), len(labels)
     for column, item, item_label in block.items:
-        values = _value_codes(frame[column], block.scale)
+        values = encode_values(frame[column], block.scale)
         raw = count_answers(values, group_codes, n_values, n_groups)
         weighted = (
             raw

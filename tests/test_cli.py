@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO_ANSWERS, ROOT
 from werkzeug.security import check_password_hash
 
 from surveyapp.cli import main
 from surveyapp.store.connection import connect
+from surveyapp.store.responses import response_count
+from surveyapp.testing import DEMO_ANSWERS, Respondent
 from surveyapp.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -145,8 +148,6 @@ def test_status_gives_response_rate_per_attribute(run, tmp_path, questionnaire_d
 
 def complete(client, link, answers=DEMO_ANSWERS):
     """Answer the demo questionnaire through the web form."""
-    from conftest import Respondent
-
     person = Respondent(client, link.replace("http://127.0.0.1:5000", ""))
     person.open()
     for page in answers:
@@ -234,7 +235,7 @@ def test_import_of_the_same_file_twice_is_refused(answered, tmp_path):
     answered("export", "demo", "-o", exported)
     result = answered("import-responses", "demo", exported, expect=1)
     assert "response 1 exists already" in result.output
-    assert connect(str(answered.db))["responses_demo"].count == 2
+    assert response_count(connect(str(answered.db)), "demo") == 2
 
 
 def _edit(path: Path, line: int, column: str, value: str, header=None):
@@ -283,7 +284,7 @@ def test_import_rejects_an_invalid_file_whole(
     result = run("import-responses", "demo", exported, db=fresh, expect=1)
     assert message in result.output
     assert "rejected, nothing imported" in result.output
-    assert connect(str(fresh))["responses_demo"].count == 0
+    assert response_count(connect(str(fresh)), "demo") == 0
 
 
 @pytest.mark.parametrize(

@@ -5,30 +5,27 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import CSRF, DATA
 
 from surveyapp.cli import main
+from surveyapp.testing import CSRF, seed_responses
 
+DATA = Path(__file__).resolve().parent / "data"
 QUESTION = "constraints"
 
 
 @pytest.fixture
-def answers(db):
+def answers(app, db):
     """Store the labelled constraint answers as completed responses of both surveys."""
     labelled = pd.read_csv(DATA / "constraints_labelled.csv")
     rows = labelled.to_dict("records")
     regions = ["africa", "asia_pacific", "arab_states"]
     staff = [
-        {
-            "response_id": i + 1,
-            "constraints": row["text"],
-            "region": regions[i % 3],
-            "source": "web",
-        }
+        {"response_id": i + 1, "constraints": row["text"], "region": regions[i % 3]}
         for i, row in enumerate(rows[:120])
     ]
     staff.append(
@@ -40,11 +37,12 @@ def answers(db):
     )
     staff.append({"response_id": 501, "constraints": "   ", "region": "africa"})
     constituents = [
-        {"response_id": i + 1, "constraints": row["text"], "region": "africa", "source": "web"}
+        {"response_id": i + 1, "constraints": row["text"], "region": "africa"}
         for i, row in enumerate(rows[120:])
     ]
-    db["responses_staff"].insert_all(staff)
-    db["responses_constituents"].insert_all(constituents)
+    questionnaires = app.extensions["questionnaires"]
+    seed_responses(db, questionnaires["staff"], staff)
+    seed_responses(db, questionnaires["constituents"], constituents)
     return labelled
 
 
@@ -138,7 +136,7 @@ def test_answers_take_several_codes_or_none(client, auth, db, answers):
             "reviewed-staff:2": "1",
         },
     )
-    from coding.codebook import Codebook
+    from surveyapp.store.codings import Codebook
 
     book = Codebook(db, QUESTION)
     assert book.codes_of("staff", 1, "ana") == {funding, staffing}
@@ -241,7 +239,7 @@ def test_suggestions_learn_from_the_evaluators_coding(client, auth, db, answers)
 
 
 def test_agreement_and_frequency_pages(client, auth, db, answers, app):
-    from coding.codebook import Codebook
+    from surveyapp.store.codings import Codebook
 
     book = Codebook(db, QUESTION)
     funding = book.add_code("Funding", "ana")
@@ -292,7 +290,7 @@ def test_cluster_and_codes_commands(app, db, answers, tmp_path, questionnaire_di
     assert "cannot make 500 clusters" in bad.output
     none = CliRunner().invoke(main, [*base, "codes", "staff", QUESTION])
     assert none.exit_code == 2 and "nobody has coded" in none.output
-    from coding.codebook import Codebook
+    from surveyapp.store.codings import Codebook
 
     book = Codebook(db, QUESTION)
     book.adopt(1, "ana")

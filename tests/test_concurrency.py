@@ -16,17 +16,15 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
-from test_respond import _answers_for
 
 from surveyapp.questionnaire.answers import shown_questions
 from surveyapp.questionnaire.model import load_questionnaire, translate
-from surveyapp.server import ServeProcess
 from surveyapp.store.connection import connect
 from surveyapp.store.invitations import create_invitations
+from surveyapp.testing import CSRF, ServeProcess, answers_for
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = load_questionnaire(ROOT / "questionnaires" / "staff.yaml")
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 TITLE = re.compile(r"<h1>(.*?)</h1>")
 THANKS = "/s/staff/thanks"
@@ -89,7 +87,7 @@ class Walker:
         page = next(p for p in STAFF.pages if translate(p.title, "en") == self.title())
         data = {"action": "next", "csrf_token": CSRF.search(text).group(1)}
         for question in shown_questions(page, self.answered, decided=False):
-            answers = _answers_for(question)
+            answers = answers_for(question)
             if question.name == "constraints":
                 answers = {"constraints": self.marker}
             data.update(answers)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from surveyapp.cli import main
 from surveyapp.questionnaire.synthetic import synthetic_responses
+from surveyapp.testing import seed_responses
 
 
 @pytest.fixture
@@ -22,8 +23,7 @@ def fielded(app, db):
         frame["constraints"] = [f"answer {i}" for i in range(count)]
         frame.loc[0, "constraints"] = '=HYPERLINK("http://evil.example","click")'
         frame.loc[1, "constraints"] = "@SUM(A1:A9)"
-        frame["questionnaire_version"] = questionnaires[survey].version
-        db[f"responses_{survey}"].insert_all(frame.to_dict("records"))
+        seed_responses(db, questionnaires[survey], frame)
     return app
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import DEMO_ANSWERS
+
+from surveyapp.testing import DEMO_ANSWERS, PASSWORD
 
 EVALUATOR_PAGES = ["/evaluate/", "/evaluate/surveys/staff", "/evaluate/surveys/demo"]
 
@@ -26,7 +27,7 @@ def test_sign_in_then_out(client, auth):
 
 
 @pytest.mark.parametrize(
-    "name, password", [("ana", "wrong password"), ("nobody", "a long test password"), ("", "")]
+    "name, password", [("ana", "wrong password"), ("nobody", PASSWORD), ("", "")]
 )
 def test_wrong_credentials_are_refused(client, auth, name, password):
     response = auth.sign_in(name=name, password=password)

@@ -8,19 +8,24 @@ answer 500 or show a traceback, and no invalid value may be stored.
 from __future__ import annotations
 
 import os
-import re
 import shutil
+from pathlib import Path
 
+import pandas as pd
 import pytest
-from conftest import CSRF, DATA, DEMO_ANSWERS, PASSWORD, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from werkzeug.security import generate_password_hash
 
 from surveyapp.questionnaire.answers import check_answers
-from surveyapp.store.connection import connect, response_table
+from surveyapp.store.connection import connect
+from surveyapp.store.evaluators import add_evaluator
 from surveyapp.store.invitations import create_invitations
+from surveyapp.store.responses import completed_responses
+from surveyapp.testing import CSRF, DEMO_ANSWERS, PASSWORD, Respondent, sign_in
 from surveyapp.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
 
 SCALE = float(os.environ.get("FUZZ_SCALE", 1))  # FUZZ_SCALE=0.1 for a quick run
 
@@ -83,25 +88,17 @@ def world(tmp_path_factory):
         }
     )
     db = connect(app.config["DATABASE"])
-    db["evaluators"].insert({"name": "ana", "password_hash": generate_password_hash(PASSWORD)})
+    add_evaluator(db, "ana", PASSWORD)
     links = {
         survey: [f"/s/{survey}/{t}" for t in create_invitations(db, survey, 400)]
         for survey in ("demo", "staff")
     }
     used = links["demo"].pop()
-    client = app.test_client()
-    page = client.get(used)
+    person = Respondent(app.test_client(), used)
     for answers in DEMO_ANSWERS:
-        token = CSRF.search(page.get_data(as_text=True)).group(1)
-        action = re.search(r'action="([^"]+)"', page.get_data(as_text=True)).group(1)
-        response = client.post(action.replace("&amp;", "&"), data={"csrf_token": token, **answers})
-        page = client.get(response.headers["Location"])
+        assert person.submit(answers).status_code == 302
     evaluator = app.test_client()
-    sign_in = evaluator.get("/evaluate/sign-in").get_data(as_text=True)
-    evaluator.post(
-        "/evaluate/sign-in",
-        data={"name": "ana", "password": PASSWORD, "csrf_token": CSRF.search(sign_in).group(1)},
-    )
+    assert sign_in(evaluator, "ana").status_code == 302
     token = CSRF.search(evaluator.get("/evaluate/coding/constraints").get_data(as_text=True))
     yield {
         "app": app, "links": links, "used": used, "evaluator": evaluator, "db": db,
@@ -113,8 +110,8 @@ def world(tmp_path_factory):
 def stored_rows_are_valid(app, db):
     """Every stored response passes the web form's own checks."""
     for survey, questionnaire in app.extensions["questionnaires"].items():
-        for row in db[response_table(survey)].rows:
-            answers = {k: v for k, v in row.items() if v is not None}
+        for row in completed_responses(db, questionnaire).to_dict("records"):
+            answers = {k: v for k, v in row.items() if not pd.isna(v)}
             _clean, errors, _ = check_answers(questionnaire, answers, strict=True)
             assert not errors, (survey, row["response_id"], errors)
 

@@ -6,7 +6,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import DEMO_ANSWERS
+
+from surveyapp.questionnaire.answers import shown_questions
+from surveyapp.store.surveys import change_schedule
+from surveyapp.testing import DEMO_ANSWERS, answers_for
 
 
 def responses(db, survey="demo"):
@@ -159,8 +162,8 @@ def test_outside_the_dates_respondent_sees_a_clear_page(
     db, invite, client, opens, closes, expected
 ):
     today = datetime.now(UTC)
-    db["surveys"].update(
-        "demo", {"opens": (today + opens).isoformat(), "closes": (today + closes).isoformat()}
+    change_schedule(
+        db, "demo", {"opens": (today + opens).isoformat(), "closes": (today + closes).isoformat()}
     )
     link = invite()
     response = client.get(link)
@@ -312,29 +315,7 @@ def test_every_radio_group_has_fieldset_and_every_input_a_label(invite, responde
             assert page.count("<legend>") >= 1
 
 
-def _answers_for(question):
-    """Return form data answering one question of the staff questionnaire."""
-    kind = question.type
-    if kind in ("select_one",):
-        return {question.name: question.choices[0].name}
-    if kind == "select_multiple":
-        return {question.name: [question.choices[0].name]}
-    if kind == "grid":
-        return {
-            f"{question.name}.{item.name}": question.choices[0].name for item in question.items
-        }
-    if kind == "rank":
-        return {f"{question.name}.{item.name}": str(n) for n, item in enumerate(question.items, 1)}
-    if kind == "text":
-        return {question.name: f"Answer to {question.name}"}
-    if kind in ("integer", "decimal"):
-        return {question.name: str(int(question.min or 0) + 1)}
-    return {}
-
-
 def test_whole_staff_questionnaire_through_the_test_client(app, db, invite, respondent):
-    from surveyapp.questionnaire.answers import shown_questions
-
     questionnaire = app.extensions["questionnaires"]["staff"]
     person = respondent(invite("staff"))
     answered = {}
@@ -346,7 +327,7 @@ def test_whole_staff_questionnaire_through_the_test_client(app, db, invite, resp
         current = next(p for p in questionnaire.pages if p.title["en"] == title)
         answers = {}
         for question in shown_questions(current, answered, decided=False):
-            answers.update(_answers_for(question))
+            answers.update(answers_for(question))
         answered.update({k: v for k, v in answers.items() if not isinstance(v, list)})
         assert person.submit(answers).status_code == 302
     assert "Thank you" in person.page.get_data(as_text=True)

@@ -6,8 +6,8 @@ import re
 import sqlite3
 
 import pytest
-from conftest import DEMO_ANSWERS
 
+from surveyapp.testing import DEMO_ANSWERS
 from surveyapp.web import create_app
 
 

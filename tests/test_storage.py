@@ -6,13 +6,14 @@ import sqlite3
 
 import pytest
 import yaml
-from conftest import DEMO_ANSWERS
 from sqlite_utils.db import Table
 
 from surveyapp.questionnaire.synthetic import synthetic_responses
+from surveyapp.response_import import ImportRejected, import_responses
 from surveyapp.store.connection import connect
 from surveyapp.store.invitations import create_invitations
-from surveyapp.store.responses import ImportRejected, import_responses
+from surveyapp.store.responses import response_count
+from surveyapp.testing import DEMO_ANSWERS, Respondent, seed_responses
 from surveyapp.web import create_app
 
 
@@ -29,7 +30,7 @@ def make_app(app):
 
 def test_database_uses_wal_and_named_migrations(db):
     assert db.journal_mode == "wal"
-    from surveyapp.store.connection import migrations
+    from surveyapp.store.migrations import migrations
 
     names = [row["name"] for row in db["_sqlite_migrations"].rows]
     assert names[0] == "m001_core_tables"
@@ -81,8 +82,6 @@ def test_changed_questionnaire_keeps_collected_answers(
     assert db["surveys"].get("demo")["version"] == new_version
 
     second = changed.test_client()
-    from conftest import Respondent
-
     link = invite()
     person = Respondent(second, link)
     person.open()
@@ -158,4 +157,14 @@ def test_an_import_that_fails_halfway_imports_nothing(app, db, monkeypatch, tmp_
     with pytest.raises(ImportRejected, match="nothing was imported: disk I/O error"):
         import_responses(db, staff, path)
     assert len(batches) == 2
-    assert db["responses_staff"].count == 0
+    assert response_count(db, "staff") == 0
+
+
+def test_responses_stored_in_several_batches_are_stored_all_or_none(app, db, monkeypatch):
+    staff = app.extensions["questionnaires"]["staff"]
+    batches = _fail_on_second_batch(monkeypatch)
+    with pytest.raises(sqlite3.OperationalError):
+        seed_responses(db, staff, [{"constraints": f"answer {n}"} for n in range(600)])
+    assert len(batches) == 2
+    assert response_count(db, "staff") == 0
+    assert not db.conn.in_transaction

@@ -31,7 +31,7 @@ sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright not installed: pip install -e '.[test]'"
 )
 
-from surveyapp.server import ServeProcess  # noqa: E402
+from surveyapp.testing import PASSWORD, ServeProcess  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,6 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PASSWORD = "e2e evaluator password"
 # The two respondents' answers to the open question differ, so that they can be clustered.
 CONSTRAINTS = [
     "Fiscal space was too small and ministries of finance were hard to convince.",
