@@ -107,8 +107,10 @@ class IsoDateField(StringField):
 
     def process_formdata(self, valuelist):
         self.data = None
-        if not valuelist or not str(valuelist[0]).strip():
+        if not valuelist or valuelist[0] == "":
             return
+        if not str(valuelist[0]).strip():  # spaces only: no date (Optional clears this)
+            raise ValueError(ANSWER_NEEDED)
         self.data = parse_iso_date(str(valuelist[0]))
         if self.data is None:
             raise ValueError(GIVE_A_DATE)

@@ -471,9 +471,10 @@ class Text(QuestionType):
         )
         field = TextAreaField if question.appearance == "multiline" else StringField
         label = translate(question.label, language)
-        return {
-            question.name: field(label, validators=_presence(question) + [cap], filters=[_strip])
-        }
+        # required: something besides spaces, which the filter strips
+        presence = [validators.DataRequired(message=ANSWER_NEEDED)]
+        checks = (presence if question.required else _presence(question)) + [cap]
+        return {question.name: field(label, validators=checks, filters=[_strip])}
 
     def example_formdata(self, question):
         return {question.name: f"Answer to {question.name}"}
