@@ -13,7 +13,6 @@ import os
 import resource
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,8 +23,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from coding.cluster import AnswerClusterer, propose_codes
 from coding.embeddings import LsaEmbedder, SentenceEmbedder
 from coding.suggest import CodeSuggester
-
-ROOT = Path(__file__).resolve().parent.parent
+from surveyapp.testing import labelled_answers
 
 SEEDS = range(5)
 DRAWS = 30
@@ -153,7 +151,7 @@ def speed(labelled: pd.DataFrame):
 def main():
     warnings.filterwarnings("ignore")
     print(f"cores: {os.cpu_count()}")
-    labelled = pd.read_csv(ROOT / "tests" / "data" / "constraints_labelled.csv")
+    labelled = labelled_answers()
     embedder = SentenceEmbedder()
     vectors, truth = quality(labelled, embedder)
     print("code suggestions learnt from the evaluator's coding (30 random draws):")

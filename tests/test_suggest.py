@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from labelled_answers import labelled, labelled_embeddings
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from coding.suggest import CodeSuggester
+from surveyapp.testing import labelled_answers as labelled
+from surveyapp.testing import labelled_embeddings
 
 
 @pytest.fixture(scope="module")
