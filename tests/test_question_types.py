@@ -680,3 +680,26 @@ def test_a_required_text_needs_more_than_spaces(appearance, given):
     assert form.errors == {"why": ["Please answer this question."]}
     form, valid = bound_form(parse_questionnaire(definition), {"why": " 0 "})
     assert valid and form.data["why"] == "0"
+
+
+def test_two_messages_of_one_field_share_one_described_paragraph(app):
+    template = app.jinja_env.get_template("respond/_questions.html").module
+    page = EVERY_TYPE.pages[0]
+    form = page_form_class(page, page.questions, None)(formdata=MultiDict({"years": "many"}))
+    form.validate()
+    assert len(form.errors["years"]) == 2
+    html = str(template.render_question(EVERY["years"], form, None))
+    assert html.count('id="years-error"') == 1
+    assert 'aria-describedby="years-error"' in html
+    assert all(message in html for message in form.errors["years"])
+
+
+def test_loading_is_still_importable_from_the_model():
+    from surveyapp.questionnaire import loading, model
+    from surveyapp.questionnaire.model import load_questionnaire as from_model
+
+    assert from_model is loading.load_questionnaire
+    assert model.load_questionnaires is loading.load_questionnaires
+    assert model.parse_questionnaire is loading.parse_questionnaire
+    with pytest.raises(AttributeError):
+        model.read_questionnaire  # noqa: B018
