@@ -11,12 +11,13 @@ import pytest
 import yaml
 from conftest import ROOT
 from werkzeug.datastructures import MultiDict
+from wtforms import validators
+from wtforms.fields import StringField
 
 from surveyapp.questionnaire.answers import NOT_SHOWN, check_answers
 from surveyapp.questionnaire.conditions import parse_condition
 from surveyapp.questionnaire.dictionary import data_dictionary
 from surveyapp.questionnaire.forms import (
-    GIVE_A_DATE,
     answers_formdata,
     form_answers,
     formdata_answers,
@@ -25,7 +26,7 @@ from surveyapp.questionnaire.forms import (
 from surveyapp.questionnaire.loading import load_questionnaire, parse_questionnaire
 from surveyapp.questionnaire.model import QuestionnaireError
 from surveyapp.questionnaire.synthetic import synthetic_responses
-from surveyapp.questionnaire.types import QUESTION_TYPES, QuestionType
+from surveyapp.questionnaire.types import GIVE_A_DATE, QUESTION_TYPES, QuestionType
 from surveyapp.store.responses import completed_responses, response_table
 
 QUESTIONNAIRE_PACKAGE = ROOT / "surveyapp" / "questionnaire"
@@ -703,3 +704,57 @@ def test_loading_is_still_importable_from_the_model():
     assert model.parse_questionnaire is loading.parse_questionnaire
     with pytest.raises(AttributeError):
         model.read_questionnaire  # noqa: B018
+
+
+class Email(QuestionType):
+    """A type added by a test, as a new type is added: its description and nothing else."""
+
+    name = "email"
+    value_format = "an e-mail address"
+
+    def fields(self, question, language):
+        address = validators.Regexp(r"[^@\s]+@[^@\s]+\Z", message="Please give an address.")
+        return {question.name: StringField("Address", validators=[validators.Optional(), address])}
+
+    def synthetic(self, question, count, rng):
+        return {question.name: np.array([f"p{n}@example.org" for n in range(count)], dtype=object)}
+
+    def widget(self, question):
+        return "text"
+
+
+def test_a_new_type_needs_nothing_but_its_description(monkeypatch):
+    monkeypatch.setitem(QUESTION_TYPES, "email", Email())
+    definition = {
+        "id": "contacts",
+        "title": "Contacts",
+        "pages": [
+            {
+                "name": "only",
+                "questions": [
+                    {"name": "mail", "type": "email", "label": "Your address"},
+                    {
+                        "name": "why",
+                        "type": "text",
+                        "label": "Why?",
+                        "relevant": {"question": "mail", "answered": True},
+                    },
+                ],
+            }
+        ],
+    }
+    questionnaire = parse_questionnaire(definition)
+    assert [c.name for c in questionnaire.columns()] == ["mail", "why"]
+    assert check_answers(questionnaire, {"mail": "a@b.org", "why": "x"})[1] == {}
+    assert check_answers(questionnaire, {"mail": "nobody"})[1] == {
+        "mail": ["Please give an address."]
+    }
+    row = data_dictionary(questionnaire).set_index("column").loc["mail"]
+    assert (row["type"], row["choices"]) == ("email", "an e-mail address")
+    assert synthetic_responses(questionnaire, 3)["mail"].tolist()[0] == "p0@example.org"
+    definition["pages"][0]["questions"][0]["min"] = 1
+    with pytest.raises(QuestionnaireError, match="'min' does not apply to a email question"):
+        parse_questionnaire(definition)
+    definition["pages"][0]["questions"][0]["type"] = "phone"
+    with pytest.raises(QuestionnaireError, match="is not one of select_one, .*, date, email"):
+        parse_questionnaire(definition)

@@ -1,14 +1,12 @@
 """WTForms classes generated from a questionnaire page, and answers to and from them.
 
 What each question type puts in a form lives with the type (`types.py`); this module holds
-the field classes those types use and the page-level glue.
+field classes that several types use and the page-level glue.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from datetime import date, datetime
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -19,16 +17,13 @@ from wtforms.fields import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
 )
 
 from surveyapp.questionnaire.model import Page, Question
 
 ANSWER_NEEDED = "Please answer this question."
 CHOOSE_ONE = "Please choose one of the answers offered."
-GIVE_A_DATE = "Please give a date such as 2026-11-02."
 LARGEST_NUMBER = 2**53
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
 class _OptionalChoice:
@@ -88,59 +83,6 @@ class NumberField(FloatField):
 
 class RankField(_OptionalChoice, SelectField):
     """The rank given to one item, chosen from 1 to the number of items."""
-
-
-def parse_iso_date(value: Any) -> date | None:
-    """Return the date an ISO text (YYYY-MM-DD) names, or None if it names none."""
-    if isinstance(value, date):
-        return None if isinstance(value, datetime) else value  # a date and time is not a date
-    if not isinstance(value, str) or not ISO_DATE.match(value.strip()):
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        return None
-
-
-class IsoDateField(StringField):
-    """A date written YYYY-MM-DD, as an `<input type="date">` sends it."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or valuelist[0] == "":
-            return
-        if not str(valuelist[0]).strip():  # spaces only: no date (Optional clears this)
-            raise ValueError(ANSWER_NEEDED)
-        self.data = parse_iso_date(str(valuelist[0]))
-        if self.data is None:
-            raise ValueError(GIVE_A_DATE)
-
-    def _value(self):
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.data.isoformat() if self.data else ""
-
-
-class DateRange:
-    """A validator: the date lies within the question's bounds, naming them if not."""
-
-    def __init__(self, low: date | None, high: date | None):
-        self.low, self.high = low, high
-        if low is not None and high is not None:
-            self.message = f"Please give a date from {low} to {high}."
-        elif low is not None:
-            self.message = f"Please give a date on or after {low}."
-        else:
-            self.message = f"Please give a date on or before {high}."
-
-    def __call__(self, form, field):
-        value = field.data
-        if value is None:
-            return
-        if (self.low is not None and value < self.low) or (
-            self.high is not None and value > self.high
-        ):
-            raise validators.ValidationError(self.message)
 
 
 def question_fields(question: Question, language: str | None) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from surveyapp.questionnaire.types import OPTIONAL_KEYS, QUESTION_TYPES
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 CHOICE_NAME = re.compile(r"([a-z][a-z0-9_]*|-?\d+)\Z")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
-TYPES = tuple(QUESTION_TYPES)
 
 
 class _Reader:
@@ -173,7 +172,7 @@ def _read_question(reader: _Reader, raw: dict, lists, earlier: dict[str, Questio
     type_name = raw.get("type")
     kind = QUESTION_TYPES.get(type_name) if isinstance(type_name, str) else None
     if kind is None:
-        reader.fail(f"type {type_name!r} is not one of {', '.join(TYPES)}")
+        reader.fail(f"type {type_name!r} is not one of {', '.join(QUESTION_TYPES)}")
     for key in OPTIONAL_KEYS:
         if key in raw and key not in kind.keys:
             reader.fail(f"'{key}' does not apply to a {kind.name} question")

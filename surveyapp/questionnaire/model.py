@@ -207,7 +207,7 @@ class Questionnaire:
         raise KeyError(question_name)
 
 
-_MOVED_TO_LOADING = {"load_questionnaire", "load_questionnaires", "parse_questionnaire", "TYPES"}
+_MOVED_TO_LOADING = {"load_questionnaire", "load_questionnaires", "parse_questionnaire"}
 
 
 def __getattr__(name: str) -> Any:

@@ -14,8 +14,9 @@ its `widget` names to `web/templates/respond/_questions.html`, and document it i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,9 @@ from surveyapp.questionnaire.forms import (
     ChoiceRadioField,
     ChoiceSelectField,
     ChoicesField,
-    DateRange,
-    IsoDateField,
     NumberField,
     RankField,
     WholeNumberField,
-    parse_iso_date,
 )
 from surveyapp.questionnaire.model import Column, Question, translate
 
@@ -53,6 +51,8 @@ CHOSEN, NOT_CHOSEN = "chosen", "not chosen"
 TEXT_CAP = 300
 LONG_TEXT_CAP = 5000
 EXAMPLE_DATE = date(2026, 11, 2)
+GIVE_A_DATE = f"Please give a date such as {EXAMPLE_DATE}."
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
 def _presence(question: Question) -> list:
@@ -589,6 +589,59 @@ class Note(QuestionType):
 
     def columns(self, question):
         return ()
+
+
+def parse_iso_date(value: Any) -> date | None:
+    """Return the date an ISO text (YYYY-MM-DD) names, or None if it names none."""
+    if isinstance(value, date):
+        return None if isinstance(value, datetime) else value  # a date and time is not a date
+    if not isinstance(value, str) or not ISO_DATE.match(value.strip()):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+class IsoDateField(StringField):
+    """A date written YYYY-MM-DD, as an `<input type="date">` sends it."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or valuelist[0] == "":
+            return
+        if not str(valuelist[0]).strip():  # spaces only: no date (Optional clears this)
+            raise ValueError(ANSWER_NEEDED)
+        self.data = parse_iso_date(str(valuelist[0]))
+        if self.data is None:
+            raise ValueError(GIVE_A_DATE)
+
+    def _value(self):
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.isoformat() if self.data else ""
+
+
+class DateRange:
+    """A validator: the date lies within the question's bounds, naming them if not."""
+
+    def __init__(self, low: date | None, high: date | None):
+        self.low, self.high = low, high
+        if low is not None and high is not None:
+            self.message = f"Please give a date from {low} to {high}."
+        elif low is not None:
+            self.message = f"Please give a date on or after {low}."
+        else:
+            self.message = f"Please give a date on or before {high}."
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise validators.ValidationError(self.message)
 
 
 class Date(QuestionType):
