@@ -489,6 +489,8 @@ def test_a_good_date_is_stored_as_iso_text(given, stored):
         ("2023-02-29", GIVE_A_DATE),
         ("tomorrow", GIVE_A_DATE),
         ("2026-11-02T10:00", GIVE_A_DATE),
+        ("٢٠٢٦-١١-٠٢", GIVE_A_DATE),  # digits of another script
+        ("20261102", GIVE_A_DATE),
         ("2019-12-31", "Please give a date from 2020-01-01 to 2026-12-31."),
         ("2027-01-01", "Please give a date from 2020-01-01 to 2026-12-31."),
         ("", "Please answer this question."),
@@ -758,3 +760,14 @@ def test_a_new_type_needs_nothing_but_its_description(monkeypatch):
     definition["pages"][0]["questions"][0]["type"] = "phone"
     with pytest.raises(QuestionnaireError, match="is not one of select_one, .*, date, email"):
         parse_questionnaire(definition)
+
+
+@pytest.mark.parametrize(
+    "bounds, given",
+    [({}, "1"), ({"min": 0, "max": 0}, "0"), ({"min": 1.5}, "2.5"), ({"max": -3}, "-102")],
+)
+def test_an_example_number_lies_within_the_bounds(bounds, given):
+    question = {"name": "n", "type": "decimal", "label": "N", **bounds}
+    definition = {"id": "n", "title": "N", "pages": [{"name": "p", "questions": [question]}]}
+    number = parse_questionnaire(definition).question("n")
+    assert number.kind.example_formdata(number) == {"n": given}

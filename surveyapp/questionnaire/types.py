@@ -52,7 +52,7 @@ TEXT_CAP = 300
 LONG_TEXT_CAP = 5000
 EXAMPLE_DATE = date(2026, 11, 2)
 GIVE_A_DATE = f"Please give a date such as {EXAMPLE_DATE}."
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 def _presence(question: Question) -> list:
@@ -134,6 +134,8 @@ class QuestionType:
 
     def condition_operand(self, question: Question, test: str, value: Any) -> Any:
         """Return the operand of a condition test on this question, or raise ValueError."""
+        if test in ("min", "max"):
+            return _bound(test, value)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ValueError(f"compare with a choice name or a number, not {value!r}")
         return str(value)
@@ -393,13 +395,6 @@ class Rank(QuestionType):
     has_items = True
     condition_tests = EQUALITY_TESTS | {"answered", "min", "max"}
 
-    def condition_operand(self, question, test, value):
-        return (
-            _bound(test, value)
-            if test in ("min", "max")
-            else super().condition_operand(question, test, value)
-        )
-
     def columns(self, question):
         return _item_columns(question)
 
@@ -498,7 +493,7 @@ def _bound(test: str, value: Any) -> float | int:
 
 
 class _NumberType(QuestionType):
-    """A number within optional bounds `min` and `max`."""
+    """A number within optional bounds `min` and `max`; `inputmode` is the keyboard asked for."""
 
     keys = ("min", "max", "required")
     numeric = True
@@ -508,13 +503,6 @@ class _NumberType(QuestionType):
 
     def read_bound(self, value):
         return _number(value)
-
-    def condition_operand(self, question, test, value):
-        return (
-            _bound(test, value)
-            if test in ("min", "max")
-            else super().condition_operand(question, test, value)
-        )
 
     def synthetic(self, question, count, rng):
         low, high = _default_range(question.min, question.max, 100)
@@ -530,7 +518,8 @@ class _NumberType(QuestionType):
         return {question.name: self.field_class(label, validators=checks)}
 
     def example_formdata(self, question):
-        return {question.name: str(int(question.min or 0) + 1)}
+        low, high = _default_range(question.min, question.max, 100)
+        return {question.name: f"{min(low + 1, high):g}"}
 
 
 def _default_range(low, high, span):
