@@ -285,7 +285,8 @@ def export(context: Context, survey, fmt, output, labels):
     CSV and XLSX hold choice names (or labels with --labels); XLSX adds the data dictionary.
     SAV (SPSS, also read by Stata and R) carries variable labels and value labels.
     """
-    from surveyapp.store.responses import completed_responses, with_labels
+    from surveyapp.analysis.report_files import with_labels
+    from surveyapp.store.responses import completed_responses
 
     questionnaire = context.questionnaire(survey)
     frame = completed_responses(get_db(), questionnaire)

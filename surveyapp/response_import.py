@@ -85,7 +85,7 @@ def import_responses(
         raise ImportRejected(problems)
     taken = response_ids(db, questionnaire.id)
     records: list[dict[str, Any]] = []
-    text_columns = [c.name for c in questionnaire.columns() if c.question.type == "text"]
+    text_columns = [c.name for c in questionnaire.columns() if c.question.kind.open_text]
     for line, raw in enumerate(rows, start=2):
         if None in raw:
             problems.append(f"{path}: line {line}: more values than columns")
@@ -93,14 +93,10 @@ def import_responses(
         response_id, trouble = _response_id(raw.get("response_id") or "", taken)
         if trouble:
             problems.append(f"{path}: line {line}, column 'response_id': {trouble}")
-        bad_flags = [
-            c.name
-            for c in questionnaire.columns()
-            if c.question.type == "select_multiple"
-            and (raw.get(c.name) or "") not in ("", "0", "1")
-        ]
-        for name in bad_flags:
-            problems.append(f"{path}: line {line}, column '{name}': must be 0, 1 or empty")
+        for column in questionnaire.columns():
+            trouble = column.question.kind.import_problem(raw.get(column.name) or "")
+            if trouble:
+                problems.append(f"{path}: line {line}, column '{column.name}': {trouble}")
         for column in text_columns:  # undo the export's protection against formulas
             raw[column] = restored_text(raw.get(column) or "")
         clean, errors, _ = check_answers(questionnaire, raw, strict=True)

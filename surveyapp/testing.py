@@ -97,20 +97,7 @@ def sign_in(client, name: str, password: str = PASSWORD, next_path: str | None =
 
 def answers_for(question: Question) -> dict[str, Any]:
     """Return form data answering one question: the first choice, ranks in order, a number."""
-    kind = question.type
-    if kind in ("select_one",):
-        return {question.name: question.choices[0].name}
-    if kind == "select_multiple":
-        return {question.name: [question.choices[0].name]}
-    if kind == "grid":
-        return {column.name: question.choices[0].name for column in question.columns()}
-    if kind == "rank":
-        return {column.name: str(n) for n, column in enumerate(question.columns(), 1)}
-    if kind == "text":
-        return {question.name: f"Answer to {question.name}"}
-    if kind in ("integer", "decimal"):
-        return {question.name: str(int(question.min or 0) + 1)}
-    return {}
+    return question.kind.example_formdata(question)
 
 
 @functools.cache

@@ -29,7 +29,7 @@ def group_labels(
     order: list[str] = []
     for survey in surveys:
         question = questionnaires[survey].question(by)
-        if question is None or question.type != "select_one":
+        if question is None or not question.kind.single_choice:
             raise GroupingError(f"'{by}' is not a single-choice question of survey '{survey}'")
         labels[survey] = {c.name: translate(c.label) for c in question.choices}
         order += [label for label in labels[survey].values() if label not in order]

@@ -34,7 +34,7 @@ def open_questions(questionnaires: dict[str, Questionnaire]) -> dict[str, list[s
     found: dict[str, list[str]] = {}
     for survey, questionnaire in questionnaires.items():
         for question in questionnaire.questions:
-            if question.type == "text":
+            if question.kind.open_text:
                 found.setdefault(question.name, []).append(survey)
     return found
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from coding import crosstab as ct
 from exports.csv import write_csv
 from surveyapp.analysis.survey_tables import Crosstab, wide_distribution, wide_means
 from surveyapp.questionnaire.dictionary import data_dictionary
-from surveyapp.questionnaire.model import translate
-from surveyapp.store.responses import completed_responses, with_labels
+from surveyapp.questionnaire.model import Questionnaire, translate
+from surveyapp.store.responses import completed_responses
 
 SUPPRESSED = "suppressed"
 
@@ -150,12 +151,21 @@ def write_responses_sav(frame, questionnaire, path):
     value_labels = {}
     for column in questionnaire.columns():
         variable_labels[column.name] = column.label()
-        question = column.question
-        if question.type in ("select_one", "grid"):
-            value_labels[column.name] = {c.name: translate(c.label) for c in question.choices}
-        elif question.type == "select_multiple":
-            value_labels[column.name] = {0: "not chosen", 1: "chosen"}
+        labels = column.question.kind.value_labels(column.question)
+        if labels is not None:
+            value_labels[column.name] = labels
     return write_sav(path, frame, variable_labels, value_labels)
+
+
+def with_labels(frame: pd.DataFrame, questionnaire: Questionnaire, language=None) -> pd.DataFrame:
+    """Return a copy of the responses with stored values replaced by their labels."""
+    labelled = frame.copy()
+    for column in questionnaire.columns():
+        labels = column.question.kind.value_labels(column.question, language)
+        if labels is not None:
+            values = frame[column.name].astype("object")
+            labelled[column.name] = values.map(labels, na_action="ignore")
+    return labelled
 
 
 def write_responses_xlsx(frame, questionnaire, path):

@@ -68,7 +68,7 @@ def _shared_questions(questionnaires: list[Questionnaire], stat: str) -> list[Qu
     first, *others = questionnaires
     shared = []
     for question in first.questions:
-        if question.type != "grid":
+        if not question.kind.scale_grid:
             continue
         if stat == "mean" and not any(
             c.value is not None and not c.missing for c in question.choices
@@ -76,7 +76,7 @@ def _shared_questions(questionnaires: list[Questionnaire], stat: str) -> list[Qu
             continue
         same = all(
             (other_q := other.question(question.name)) is not None
-            and other_q.type == "grid"
+            and other_q.kind.scale_grid
             and [i.name for i in other_q.items] == [i.name for i in question.items]
             and [c.name for c in other_q.choices] == [c.name for c in question.choices]
             for other in others

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import sqlite_utils
 
-from surveyapp.questionnaire.model import Questionnaire, translate
+from surveyapp.questionnaire.model import Questionnaire
 from surveyapp.store.invitations import Invitation
 
 META_COLUMNS = {
@@ -92,20 +92,6 @@ def completed_responses(db: sqlite_utils.Database, questionnaire: Questionnaire)
         elif column.sql_type is str:
             frame[column.name] = frame[column.name].astype("object")
     return frame
-
-
-def with_labels(frame: pd.DataFrame, questionnaire: Questionnaire, language=None) -> pd.DataFrame:
-    """Return a copy of the responses with choice names replaced by their labels."""
-    labelled = frame.copy()
-    for column in questionnaire.columns():
-        question = column.question
-        if question.type in ("select_one", "grid"):
-            labels = {c.name: translate(c.label, language) for c in question.choices}
-            labelled[column.name] = frame[column.name].map(labels, na_action="ignore")
-        elif question.type == "select_multiple":
-            labels = {1: "chosen", 0: "not chosen"}
-            labelled[column.name] = frame[column.name].astype("object").map(labels)
-    return labelled
 
 
 def insert_responses(db: sqlite_utils.Database, questionnaire: Questionnaire, rows: list[dict]):

@@ -346,7 +346,7 @@ def frequency(question: str):
             q.name
             for survey in open_question.surveys
             for q in current_app.extensions["questionnaires"][survey].questions
-            if q.type == "select_one"
+            if q.kind.single_choice
         }
     )
     return render_template(

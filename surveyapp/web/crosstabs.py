@@ -49,9 +49,9 @@ def _group_choices(surveys: list[str]) -> list[tuple[str, str]]:
     first = questionnaires[surveys[0]]
     choices = [("survey", "Survey")]
     for question in first.questions:
-        if question.type == "select_one" and all(
+        if question.kind.single_choice and all(
             (other := questionnaires[s].question(question.name)) is not None
-            and other.type == "select_one"
+            and other.kind.single_choice
             for s in surveys[1:]
         ):
             choices.append((question.name, question.name))

@@ -292,14 +292,7 @@ def _valid_part(form, questions) -> dict:
     """Return the answers whose fields passed, kept when the respondent goes back a page."""
     kept = form_answers(form, questions)
     for question in questions:
-        columns = [c.name for c in question.columns()]
-        if question.type == "select_multiple":
-            failed = columns if form[question.name].errors else []
-        elif question.type == "rank":
-            failed = columns if any(form[name].errors for name in columns) else []
-        else:
-            failed = [name for name in columns if form[name].errors]
-        for name in failed:
+        for name in question.kind.failed_columns(form, question):
             kept.pop(name, None)
     return kept
 

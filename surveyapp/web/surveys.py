@@ -38,7 +38,7 @@ def profile_counts(questionnaire: Questionnaire) -> list[dict]:
     total = response_count(db, questionnaire.id)
     breakdowns = []
     for question in questionnaire.pages[0].questions:
-        if question.type != "select_one":
+        if not question.kind.single_choice:
             continue
         counts = answer_counts(db, questionnaire.id, question.name)
         rows = [
