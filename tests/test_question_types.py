@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 import re
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT
 from werkzeug.datastructures import MultiDict
 from wtforms import validators
 from wtforms.fields import StringField
@@ -28,6 +28,8 @@ from surveyapp.questionnaire.model import QuestionnaireError
 from surveyapp.questionnaire.synthetic import synthetic_responses
 from surveyapp.questionnaire.types import GIVE_A_DATE, QUESTION_TYPES, QuestionType
 from surveyapp.store.responses import completed_responses, response_table
+
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONNAIRE_PACKAGE = ROOT / "surveyapp" / "questionnaire"
 TYPES_MODULE = QUESTIONNAIRE_PACKAGE / "types.py"

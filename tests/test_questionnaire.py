@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
 
 from surveyapp.questionnaire.conditions import Condition, parse_condition
 from surveyapp.questionnaire.loading import (
@@ -17,6 +17,8 @@ from surveyapp.questionnaire.loading import (
     parse_questionnaire,
 )
 from surveyapp.questionnaire.model import CRITERIA, QuestionnaireError, translate
+
+ROOT = Path(__file__).resolve().parent.parent
 
 REGIONS = [
     "Africa",
