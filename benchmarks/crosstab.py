@@ -57,7 +57,7 @@ def counting(app) -> tuple[float, float, int]:
         questionnaires = app.extensions["questionnaires"]
         frame = responses_of(get_db(), questionnaires, ["staff"])
         groups, order = groups_of(frame, questionnaires, ["staff"], "region")
-        grids = [q for q in questionnaires["staff"].questions if q.type == "grid"]
+        grids = [q for q in questionnaires["staff"].questions if q.kind.scale_grid]
         group_codes, labels = encode_groups(groups, order)
         prepared = []
         for question in grids:

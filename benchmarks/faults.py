@@ -42,7 +42,7 @@ from load import (
     answer_questionnaire,
 )
 
-from surveyapp.questionnaire.model import load_questionnaire
+from surveyapp.questionnaire.loading import load_questionnaire
 
 KILLS = 10
 CLIENTS = 16

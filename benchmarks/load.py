@@ -32,7 +32,6 @@ import http.client
 import math
 import os
 import queue
-import random
 import re
 import shutil
 import sqlite3
@@ -44,9 +43,11 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import numpy as np
+from werkzeug.datastructures import MultiDict
 
 from surveyapp.questionnaire.answers import is_shown, shown_questions
-from surveyapp.questionnaire.model import load_questionnaire, translate
+from surveyapp.questionnaire.loading import load_questionnaire
+from surveyapp.questionnaire.model import translate
 from surveyapp.testing import CSRF, ServeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,47 +145,22 @@ class Server(ServeProcess):
 # --- the respondents -------------------------------------------------------------------
 
 
-def draw_answers(question, rng: random.Random, marker: str) -> dict:
-    """Return form data answering one question validly, drawn at random."""
-    kind, name = question.type, question.name
-    if kind == "select_one":
-        return {name: rng.choice(question.choices).name}
-    if kind == "select_multiple":
-        low = max(question.min_choices or 0, 1)
-        high = min(question.max_choices or len(question.choices), len(question.choices))
-        chosen = rng.sample(question.choices, rng.randint(low, high))
-        return {name: [choice.name for choice in chosen]}
-    if kind == "grid":
-        return {
-            f"{name}.{item.name}": rng.choice(question.choices).name for item in question.items
-        }
-    if kind == "rank":
-        ranks = rng.sample(range(1, len(question.items) + 1), len(question.items))
-        return {
-            f"{name}.{item.name}": str(rank)
-            for item, rank in zip(question.items, ranks, strict=True)
-        }
-    if kind == "text":
-        if name == "constraints":
-            return {name: marker}
-        return {name: f"Answer to {name} & <b>«{rng.randint(0, 999)}»</b>"}
-    if kind == "integer":
-        low = int(question.min if question.min is not None else 0)
-        high = int(question.max if question.max is not None else low + 100)
-        return {name: str(rng.randint(low, high))}
-    if kind == "decimal":
-        low = question.min if question.min is not None else 0.0
-        high = question.max if question.max is not None else low + 100.0
-        return {name: str(round(rng.uniform(low, high), 2))}
-    return {}
+def draw_answers(question, rng: np.random.Generator, marker: str) -> tuple[dict, dict]:
+    """Return one valid answer to a question drawn at random: as stored, and as form data.
 
-
-def as_row(question, data: dict) -> dict:
-    """Return form data of one question as answers keyed by export column."""
-    if question.type == "select_multiple":
-        chosen = set(data.get(question.name, []))
-        return {c.name: int(c.choice.name in chosen) for c in question.columns()}
-    return {c.name: data.get(c.name) for c in question.columns()}
+    The question's type draws it (as for synthetic responses); free text carries the
+    respondent's marker, or characters that must come back escaped.
+    """
+    kind = question.kind
+    drawn = kind.synthetic(question, 1, rng)
+    row = {
+        name: getattr(values[0], "item", lambda v=values[0]: v)() for name, values in drawn.items()
+    }
+    if kind.open_text:
+        number = int(rng.integers(0, 1000))
+        text = f"Answer to {question.name} & <b>«{number}»</b>"
+        row[question.name] = marker if question.name == "constraints" else text
+    return row, MultiDict(kind.answers_formdata(question, row)).to_dict(flat=False)
 
 
 class Plan:
@@ -192,10 +168,10 @@ class Plan:
 
     def __init__(self, questionnaire, seed: int, marker: str):
         self.questionnaire = questionnaire
-        self.rng = random.Random(seed)
+        self.rng = np.random.default_rng(seed)
         self.marker = marker
         self.pages: dict[str, dict] = {}
-        self.answered: dict = {}
+        self.answered: dict = {}  # every answer drawn so far, as stored
         self.final_sent = False  # whether the last page's answers were ever posted
         self.already_page = ""  # the "already received" page, if one was shown
 
@@ -213,9 +189,9 @@ class Plan:
         if page.name not in self.pages:
             data: dict = {}
             for question in shown_questions(page, self.answered, decided=False):
-                given = draw_answers(question, self.rng, self.marker)
+                row, given = draw_answers(question, self.rng, self.marker)
                 data.update(given)
-                self.answered.update(as_row(question, given))
+                self.answered.update(row)
             self.pages[page.name] = data
         return self.pages[page.name]
 
@@ -223,18 +199,10 @@ class Plan:
         """Return the response row these answers should be stored as (column: value)."""
         row = {}
         for page in self.questionnaire.pages:
-            data = self.pages.get(page.name, {})
             for question in page.questions:
                 shown = page.name in self.pages and is_shown(question, page, self.answered)
                 for column in question.columns():
-                    value = as_row(question, data).get(column.name) if shown else None
-                    if isinstance(value, str):
-                        value = value.strip() or None
-                    if value is not None and question.type in ("rank", "integer"):
-                        value = int(value)
-                    elif value is not None and question.type == "decimal":
-                        value = float(value)
-                    row[column.name] = value
+                    row[column.name] = self.answered.get(column.name) if shown else None
         return row
 
 

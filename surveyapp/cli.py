@@ -12,7 +12,8 @@ import click
 import pandas as pd
 
 from exports.csv import write_csv
-from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError, load_questionnaire
+from surveyapp.questionnaire.loading import load_questionnaire
+from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
 from surveyapp.store import evaluators
 from surveyapp.store.connection import get_db
 from surveyapp.store.invitations import create_invitations, new_tokens, response_rates

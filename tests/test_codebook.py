@@ -319,9 +319,7 @@ def test_stored_clustering_keeps_the_proposal(codebook, proposal):
     suggestions = codebook.cluster_suggestions(clustering)
     assert len(suggestions) == 20
     stored = {(r.survey, r.response_id): r.cluster for r in suggestions.itertuples()}
-    proposed = dict(
-        zip(proposal.assignments.answer, proposal.assignments.cluster, strict=True)
-    )
+    proposed = dict(zip(proposal.assignments.answer, proposal.assignments.cluster, strict=True))
     assert stored == proposed
     assert codebook.coding().empty  # a suggestion is not a decision
 

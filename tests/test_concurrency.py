@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from surveyapp.questionnaire.answers import shown_questions
-from surveyapp.questionnaire.model import load_questionnaire, translate
+from surveyapp.questionnaire.loading import load_questionnaire
+from surveyapp.questionnaire.model import translate
 from surveyapp.store.connection import connect
 from surveyapp.store.invitations import create_invitations
 from surveyapp.testing import CSRF, ServeProcess, answers_for

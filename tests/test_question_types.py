@@ -699,17 +699,6 @@ def test_two_messages_of_one_field_share_one_described_paragraph(app):
     assert all(message in html for message in form.errors["years"])
 
 
-def test_loading_is_still_importable_from_the_model():
-    from surveyapp.questionnaire import loading, model
-    from surveyapp.questionnaire.model import load_questionnaire as from_model
-
-    assert from_model is loading.load_questionnaire
-    assert model.load_questionnaires is loading.load_questionnaires
-    assert model.parse_questionnaire is loading.parse_questionnaire
-    with pytest.raises(AttributeError):
-        model.read_questionnaire  # noqa: B018
-
-
 class Email(QuestionType):
     """A type added by a test, as a new type is added: its description and nothing else."""
 
@@ -773,3 +762,45 @@ def test_an_example_number_lies_within_the_bounds(bounds, given):
     definition = {"id": "n", "title": "N", "pages": [{"name": "p", "questions": [question]}]}
     number = parse_questionnaire(definition).question("n")
     assert number.kind.example_formdata(number) == {"n": given}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["questionnaires/staff.yaml", "questionnaires/constituents.yaml", "tests/data/demo.yaml"],
+)
+def test_synthetic_responses_pass_the_forms_own_checks(path):
+    """Synthetic answers are valid answers: bounds on choices, ranks and numbers included."""
+    questionnaire = load_questionnaire(Path(__file__).resolve().parent.parent / path)
+    frame = synthetic_responses(questionnaire, 200, seed=7)
+    for row in frame.to_dict("records"):
+        answers = {k: v for k, v in row.items() if v is not None and v == v}
+        _clean, errors, _ = check_answers(questionnaire, answers, strict=True)
+        assert not errors, (row["response_id"], errors)
+
+
+def test_synthetic_multiple_choices_respect_min_and_max():
+    questionnaire = parse_questionnaire(
+        {
+            "id": "bounds",
+            "title": "Bounds",
+            "pages": [
+                {
+                    "name": "one",
+                    "questions": [
+                        {
+                            "name": "topics",
+                            "type": "select_multiple",
+                            "label": "Topics",
+                            "min_choices": 2,
+                            "max_choices": 3,
+                            "choices": [{"name": n, "label": n} for n in "abcdef"],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    frame = synthetic_responses(questionnaire, 500, seed=1)
+    chosen = frame[[c.name for c in questionnaire.columns()]].sum(axis=1)
+    assert chosen.between(2, 3).all()
+    assert set(chosen) == {2, 3}

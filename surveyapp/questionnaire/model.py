@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from surveyapp.questionnaire.conditions import Condition
@@ -205,15 +205,3 @@ class Questionnaire:
             if any(q.name == question_name for q in page.questions):
                 return index
         raise KeyError(question_name)
-
-
-_MOVED_TO_LOADING = {"load_questionnaire", "load_questionnaires", "parse_questionnaire"}
-
-
-def __getattr__(name: str) -> Any:
-    """Keep `model.load_questionnaire` and its kin importable: loading lives in `loading`."""
-    if name in _MOVED_TO_LOADING:
-        from surveyapp.questionnaire import loading
-
-        return getattr(loading, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -306,7 +306,13 @@ class SelectMultiple(_ChoiceType):
         return None if value in ("", "0", "1") else "must be 0, 1 or empty"
 
     def synthetic(self, question, count, rng):
-        return {c.name: rng.integers(0, 2, count) for c in question.columns()}
+        columns = question.columns()
+        low = max(question.min_choices or 0, 1 if question.required else 0)
+        high = question.max_choices if question.max_choices is not None else len(columns)
+        how_many = rng.integers(low, high + 1, count)  # within the question's own bounds
+        order = np.argsort(rng.random((count, len(columns))), axis=1).argsort(axis=1)
+        chosen = order < how_many[:, None]
+        return {c.name: chosen[:, i].astype(int) for i, c in enumerate(columns)}
 
     def widget(self, question):
         return "checkboxes"

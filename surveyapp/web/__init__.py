@@ -13,7 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from surveyapp.questionnaire.model import load_questionnaires, translate
+from surveyapp.questionnaire.loading import load_questionnaires
+from surveyapp.questionnaire.model import translate
 from surveyapp.store.connection import close_db, connect
 from surveyapp.store.migrations import check_current, migrate
 from surveyapp.store.surveys import sync_questionnaire
