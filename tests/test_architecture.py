@@ -75,12 +75,12 @@ def test_only_the_questionnaire_spells_column_ids():
 
 
 def test_only_the_question_types_know_the_types_by_name():
-    allowed = ROOT / "surveyapp" / "questionnaire" / "types.py"
+    allowed = ROOT / "surveyapp" / "questionnaire" / "types"
     files = modules("surveyapp") + sorted((ROOT / "surveyapp").rglob("*.html"))
     found = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for path in files
-        if path != allowed
+        if allowed not in path.parents
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if TYPE_NAME.search(line)
     ]

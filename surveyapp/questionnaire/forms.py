@@ -1,6 +1,6 @@
 """WTForms classes generated from a questionnaire page, and answers to and from them.
 
-What each question type puts in a form lives with the type (`types.py`); this module holds
+What each question type puts in a form lives with the type (`types/`); this module holds
 field classes that several types use and the page-level glue.
 """
 

@@ -1,0 +1,73 @@
+"""The rank question: each item given a rank from 1, each rank used once."""
+
+from __future__ import annotations
+
+import numpy as np
+from wtforms.fields import SelectChoice
+
+from surveyapp.questionnaire.forms import (
+    RankField,
+)
+from surveyapp.questionnaire.model import translate
+from surveyapp.questionnaire.types.base import (
+    EQUALITY_TESTS,
+    QuestionType,
+    _item_columns,
+    _presence,
+)
+
+
+class Rank(QuestionType):
+    """An order of the items, 1 = first; one column per item holding its rank."""
+
+    name = "rank"
+    keys = ("items", "required")
+    sql_type = int
+    has_items = True
+    condition_tests = EQUALITY_TESTS | {"answered", "min", "max"}
+
+    def columns(self, question):
+        return _item_columns(question)
+
+    def value_labels(self, question, language=None):
+        return {n: f"rank {n}" for n in range(1, len(question.items) + 1)}
+
+    def synthetic(self, question, count, rng):
+        ranks = np.argsort(rng.random((count, len(question.items))), axis=1) + 1
+        return {c.name: ranks[:, position] for position, c in enumerate(question.columns())}
+
+    def fields(self, question, language):
+        ranks = [SelectChoice(str(n)) for n in range(1, len(question.items) + 1)]
+        return {
+            column.name: RankField(
+                translate(column.item.label, language),
+                choices=[SelectChoice("", "-")] + ranks,
+                validators=_presence(question),
+            )
+            for column in question.columns()
+        }
+
+    def stored(self, value):
+        return int(value)
+
+    def failed_columns(self, form, question):
+        columns = [c.name for c in question.columns()]
+        return columns if any(form[name].errors for name in columns) else []
+
+    def validate_page(self, form, question):
+        fields = [form[c.name] for c in question.columns()]
+        given = [field.data for field in fields if field.data not in (None, "")]
+        if not given:
+            return True
+        message = None
+        if len(given) != len(fields):
+            message = "Please give every item a rank, or none."
+        elif len(set(given)) != len(given):
+            message = "Please use each rank only once."
+        if message:
+            fields[0].errors = list(fields[0].errors) + [message]
+            return False
+        return True
+
+    def example_formdata(self, question):
+        return {c.name: str(n) for n, c in enumerate(question.columns(), 1)}
