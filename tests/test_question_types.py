@@ -693,11 +693,29 @@ def test_two_messages_of_one_field_share_one_described_paragraph(app):
     page = EVERY_TYPE.pages[0]
     form = page_form_class(page, page.questions, None)(formdata=MultiDict({"years": "many"}))
     form.validate()
-    assert len(form.errors["years"]) == 2
+    form["years"].errors = ["Please give a whole number.", "Please give a smaller number."]
     html = str(template.render_question(EVERY["years"], form, None))
     assert html.count('id="years-error"') == 1
     assert 'aria-describedby="years-error"' in html
     assert all(message in html for message in form.errors["years"])
+
+
+@pytest.mark.parametrize(
+    ("definition", "given", "message"),
+    [
+        ({"type": "integer", "min": 1, "max": 365}, "many", "Please give a whole number."),
+        ({"type": "decimal", "min": 0, "max": 1}, "half", "Please give a number, such as 2.5."),
+        ({"type": "date", "min": "2016-01-01", "max": "2020-12-31"}, "soon", GIVE_A_DATE),
+    ],
+)
+def test_an_unreadable_answer_gets_one_message_not_also_the_range(definition, given, message):
+    question = {"name": "q", "label": "Q?", **definition}
+    questionnaire = parse_questionnaire(
+        {"id": "t", "title": "T", "pages": [{"name": "p", "questions": [question]}]}
+    )
+    form, valid = bound_form(questionnaire, {"q": given})
+    assert not valid
+    assert form.errors == {"q": [message]}
 
 
 class Email(QuestionType):

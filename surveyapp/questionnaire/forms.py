@@ -53,7 +53,15 @@ class ChoicesField(SelectMultipleField):
             raise validators.ValidationError(CHOOSE_ONE)
 
 
-class WholeNumberField(IntegerField):
+class UnreadableStops:
+    """A typed field whose unreadable value is its one error: no range check follows it."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise validators.StopValidation()
+
+
+class WholeNumberField(UnreadableStops, IntegerField):
     """A whole number that fits a SQLite integer."""
 
     def process_formdata(self, valuelist):
@@ -66,7 +74,7 @@ class WholeNumberField(IntegerField):
             raise ValueError("Please give a smaller number.")
 
 
-class NumberField(FloatField):
+class NumberField(UnreadableStops, FloatField):
     """A finite decimal number."""
 
     def process_formdata(self, valuelist):

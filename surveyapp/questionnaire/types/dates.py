@@ -11,6 +11,7 @@ from wtforms.fields import StringField
 
 from surveyapp.questionnaire.forms import (
     ANSWER_NEEDED,
+    UnreadableStops,
 )
 from surveyapp.questionnaire.model import translate
 from surveyapp.questionnaire.types.base import (
@@ -35,7 +36,7 @@ def parse_iso_date(value: Any) -> date | None:
         return None
 
 
-class IsoDateField(StringField):
+class IsoDateField(UnreadableStops, StringField):
     """A date written YYYY-MM-DD, as an `<input type="date">` sends it."""
 
     def process_formdata(self, valuelist):
