@@ -342,3 +342,13 @@ def test_whole_staff_questionnaire_through_the_test_client(app, db, invite, resp
 def test_pages_are_compressed_for_slow_lines(invite, client):
     response = client.get(invite(), headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_empty_number_box_is_no_answer(db, invite, respondent):
+    """A browser sends every text box, filled or not: an empty optional number is no answer."""
+    person = respondent(invite())
+    for answers in DEMO_ANSWERS[:3]:
+        person.submit(answers)
+    response = person.submit(dict(DEMO_ANSWERS[3], share=""))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert responses(db)[0]["share"] is None

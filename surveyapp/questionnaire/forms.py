@@ -54,10 +54,14 @@ class ChoicesField(SelectMultipleField):
 
 
 class UnreadableStops:
-    """A typed field whose unreadable value is its one error: no range check follows it."""
+    """A typed field whose unreadable value is its one error: no range check follows it.
+
+    An empty box (browsers send every text box, filled or not) is not unreadable: it goes on
+    to `Optional` or `InputRequired`, which clear its error or ask for an answer.
+    """
 
     def pre_validate(self, form):
-        if self.process_errors:
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
             raise validators.StopValidation()
 
 
