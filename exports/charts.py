@@ -57,11 +57,11 @@ def _format_of(path: str | Path) -> str:
 
 
 def _save(figure: Figure, path: str | Path, fmt: str) -> Path:
-    """Save the figure whole (temporary file, then rename) and return its path."""
+    """Save the figure through ``exports._files.replaced`` and return its path."""
     path = Path(path)
     FigureCanvasAgg(figure)
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    with replaced(path) as partial:
+    with replaced(path, binary=fmt == "png") as partial:
         figure.savefig(
             partial, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.15, metadata=metadata
         )

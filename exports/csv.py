@@ -24,7 +24,10 @@ def _holds_carriage_return(frame: pd.DataFrame) -> bool:
 
 
 def write_csv(frame: pd.DataFrame, target: str | Path | IO[str], neutralise: bool = True) -> None:
-    """Write a table as CSV to a path (replaced whole, never half-written) or an open file.
+    """Write a table as CSV to an open file or a path, as ``exports._files.replaced`` says.
+
+    A path is replaced whole, never half-written; ``-`` is standard output, a device or a
+    pipe is written in place, and a symbolic link is written through.
 
     With ``neutralise`` (the default) text that starts like a formula (``=``, ``+``, ``-``,
     ``@``, tab, carriage return) gets a leading apostrophe, so that a spreadsheet opening

@@ -1,7 +1,9 @@
 """Neutralise text that a spreadsheet would evaluate as a formula (CSV/formula injection).
 
 ``neutralise_text`` puts an apostrophe before such text and ``restored_text``, its exact
-inverse, takes it off when an exported file is read back.
+inverse, takes it off when an exported file is read back. CSV needs the apostrophe, since a
+spreadsheet decides what a CSV field is; a workbook says itself that a cell is text, so
+``exports.xlsx`` stores such text as written, as a string cell.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandas as pd
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _starts_like_a_formula(text: str) -> bool:
+def starts_like_a_formula(text: str) -> bool:
     """Return True if the text starts with a trigger, behind any number of apostrophes."""
     return text.lstrip("'").startswith(TRIGGERS)
 
@@ -23,7 +25,7 @@ def neutralise_text(value):
     Text that starts with apostrophes before a trigger ("'=x") gets one more ("''=x"), so
     that ``restored_text`` can tell it from neutralised text and give back what was written.
     """
-    if isinstance(value, str) and _starts_like_a_formula(value):
+    if isinstance(value, str) and starts_like_a_formula(value):
         return "'" + value
     return value
 
@@ -34,7 +36,7 @@ def restored_text(value):
     The leading apostrophe goes only where ``neutralise_text`` put it: when what follows
     starts like a formula. For any value, ``restored_text(neutralise_text(value)) == value``.
     """
-    if isinstance(value, str) and value[:1] == "'" and _starts_like_a_formula(value[1:]):
+    if isinstance(value, str) and value[:1] == "'" and starts_like_a_formula(value[1:]):
         return value[1:]
     return value
 

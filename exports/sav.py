@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from exports.blocks import is_missing
 MAX_NAME_BYTES = 64
 MAX_LABEL_BYTES = 256  # variable labels; longer ones are cut by the format
 MAX_VALUE_LABEL_BYTES = 120
+MAX_WIDTH = 40  # of a number format
 RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
 _INVALID = re.compile(r"[^A-Za-z0-9._]")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -77,20 +79,39 @@ def _numeric(column: pd.Series) -> bool:
     return kind in {"integer", "floating", "mixed-integer-float", "decimal"}
 
 
-def _coded(column: pd.Series, labels: dict) -> tuple[pd.Series, dict, dict]:
-    """Return the column as numeric codes, its SPSS value labels and {code: choice name}.
-
-    Numeric choice names (a rating 5..1, a 0/1 choice) are their own codes; other choice
-    names are coded 1..n in the order of ``labels``.
-    """
-    names = [_key(name) for name in labels]
+def _default_codes(names: list[str]) -> dict[str, float]:
+    """Return codes when none are given: numeric names as themselves, else 1..n in order."""
     numbers = [_as_number(name) for name in names]
     if all(number is not None for number in numbers):
-        codes = dict(zip(names, numbers, strict=True))
+        return dict(zip(names, numbers, strict=True))
+    return {name: float(position) for position, name in enumerate(names, start=1)}
+
+
+def _coded(
+    column: pd.Series, labels: dict, given: dict | None = None
+) -> tuple[pd.Series, dict, dict, dict]:
+    """Return the column as numeric codes, its value labels, {code: choice name} and codes.
+
+    ``given`` is {choice name: code}; without it numeric choice names (a rating 5..1, a
+    0/1 choice) are their own codes and other choice names are coded 1..n in the order of
+    ``labels``. Two choices with the same code raise ValueError.
+    """
+    names = [_key(name) for name in labels]
+    if given is None:
+        codes = _default_codes(names)
     else:
-        codes = {name: float(position) for position, name in enumerate(names, start=1)}
+        codes = {_key(name): float(code) for name, code in given.items()}
+        uncoded = [name for name in names if name not in codes]
+        if uncoded:
+            raise ValueError(f"column '{column.name}': no code for {', '.join(uncoded)}")
+    shared = {}
+    for name in names:
+        shared.setdefault(codes[name], []).append(name)
+    clashes = [f"{', '.join(n)} (code {_whole(c)})" for c, n in shared.items() if len(n) > 1]
+    if clashes:
+        raise ValueError(f"column '{column.name}': choices share a code: {'; '.join(clashes)}")
     keys = column.map(_key)
-    unknown = sorted(set(keys.dropna()) - set(codes))
+    unknown = sorted(set(keys.dropna()) - set(names))
     if unknown:
         shown = ", ".join(repr(value) for value in unknown[:5])
         raise ValueError(f"column '{column.name}' holds values without a label: {shown}")
@@ -99,8 +120,8 @@ def _coded(column: pd.Series, labels: dict) -> tuple[pd.Series, dict, dict]:
         codes[name]: _cut(str(label), MAX_VALUE_LABEL_BYTES)
         for name, label in zip(names, labels.values(), strict=True)
     }
-    used = {_whole(code): name for name, code in codes.items()}
-    return values, value_labels, used
+    used = {_whole(codes[name]): name for name in names}
+    return values, value_labels, used, {name: codes[name] for name in names}
 
 
 def _whole(number: float) -> int | float:
@@ -113,47 +134,138 @@ def _text(column: pd.Series) -> pd.Series:
     return column.astype("object").map(lambda v: None if is_missing(v) else str(v))
 
 
+def _is_date(column: pd.Series) -> bool:
+    """Return True for a column of dates (datetime64, or datetime.date objects)."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return True
+    values = column.dropna()
+    return bool(len(values)) and all(isinstance(v, dt.date) for v in values)
+
+
+def _number_format(values: pd.Series, decimals: int = 2) -> str:
+    """Return an SPSS F format that shows the numbers: F3.0 for 1..100, F8.2 for 2.75.
+
+    Whole numbers get no decimals and the width of the longest; other numbers
+    ``decimals`` places, at least 8 wide.
+    """
+    if pd.api.types.is_integer_dtype(values.dtype):
+        decimals = 0
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    values = values[values.abs() != float("inf")]
+    if not len(values):
+        return f"F8.{decimals}"
+    whole = (values == values.round()).all()
+    digits = max(len(str(int(abs(v)))) + (v < 0) for v in values)
+    if whole:
+        return f"F{min(digits, MAX_WIDTH)}.0"
+    return f"F{min(max(8, digits + 1 + decimals), MAX_WIDTH)}.{decimals}"
+
+
+def _missing_ranges(column, codes: dict, missing) -> list:
+    """Return pyreadstat's missing declaration for the choices named missing.
+
+    SPSS takes at most three discrete missing values, or a range: more than three missing
+    codes are declared as the range from the lowest to the highest, which must hold no
+    substantive code.
+    """
+    chosen = sorted({codes[_key(name)] for name in missing if _key(name) in codes})
+    if len(chosen) <= 3:
+        return chosen
+    low, high = chosen[0], chosen[-1]
+    inside = [name for name, code in codes.items() if low <= code <= high and code not in chosen]
+    if inside:
+        raise ValueError(
+            f"column '{column}': more than three missing codes, and {', '.join(inside)} lies"
+            " between them: SPSS cannot declare them"
+        )
+    return [{"lo": low, "hi": high}]
+
+
 def write_sav(
     path: str | Path,
     frame: pd.DataFrame,
     variable_labels: dict[str, str],
     value_labels: dict[str, dict],
+    codes: dict[str, dict] | None = None,
+    missing: dict[str, list] | None = None,
+    measures: dict[str, str] | None = None,
 ) -> dict[str, dict]:
     """Write the frame as an SPSS .sav file; return {column: {code: choice name}} used.
 
-    ``value_labels`` gives, for each choice column, {choice name: label} in choice order:
-    such columns are written as numbers with value labels (see ``_coded``), and a value
-    with no label raises ValueError. Numeric columns stay numbers, other columns text;
-    missing stays missing (empty in a text column). Columns whose name SPSS cannot take
-    are renamed (``spss_names``) and their label starts with the original name. Text is
+    Parameters
+    ----------
+    path : str or Path
+        The file, written as ``exports._files.replaced`` says ("-" is standard output).
+    frame : pandas.DataFrame
+        One row per response.
+    variable_labels : dict
+        {column: label}. Columns whose name SPSS cannot take are renamed
+        (``spss_names``) and their label starts with the original name.
+    value_labels : dict
+        For each choice column, {choice name: label} in choice order: such columns are
+        written as numeric codes with value labels; a value with no label raises
+        ValueError.
+    codes : dict, optional
+        For a choice column, {choice name: code}: the numbers written (the analysis values,
+        Agree = 4). Without it numeric choice names (a rating 5..1, a 0/1 choice) are
+        their own codes and other names are coded 1..n in the order of ``value_labels``.
+        Two choices of a column with the same code raise ValueError.
+    missing : dict, optional
+        For a choice column, the choice names declared user-missing (Do not know): SPSS,
+        PSPP, Stata and R (haven) leave them out of means and percentages.
+    measures : dict, optional
+        {column: "nominal", "ordinal" or "scale"}; by default choice and text columns are
+        nominal and numbers and dates scale.
+
+    Numeric columns stay numbers, dates (datetime64 or ``datetime.date``) are written as
+    SPSS dates (DATE11), other columns as text as wide as their longest value; missing
+    stays missing (empty in a text column). Codes are shown as F1.0 (as wide as the
+    largest code), whole numbers without decimals and other numbers with two. Text is
     written as given: a .sav file is not a spreadsheet, so nothing is neutralised.
     """
     if frame.columns.duplicated().any():
         raise ValueError("the frame has duplicate column names")
+    codes, missing, measures = codes or {}, missing or {}, measures or {}
     frame = frame.reset_index(drop=True)
     names = spss_names(frame.columns)
-    data, labels, codes, used = {}, {}, {}, {}
+    data, labels, coded_labels, used = {}, {}, {}, {}
+    formats, levels, declared = {}, {}, {}
     for column in frame.columns:
         name, series = names[column], frame[column]
+        level = "scale"
         if column in value_labels:
-            data[name], codes[name], used[column] = _coded(series, value_labels[column])
+            data[name], coded_labels[name], used[column], by_name = _coded(
+                series, value_labels[column], codes.get(column)
+            )
+            formats[name] = _number_format(pd.Series(list(by_name.values())))
+            level = "nominal"
+            if missing.get(column):
+                declared[name] = _missing_ranges(column, by_name, missing[column])
         elif pd.api.types.is_bool_dtype(series.dtype):
             data[name] = series.astype("float64")
+            formats[name], level = "F1.0", "nominal"
         elif _numeric(series):
             data[name] = pd.to_numeric(series)
-        elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+            formats[name] = _number_format(data[name])
+        elif _is_date(series):
             data[name] = series
         else:
-            data[name] = _text(series)
+            data[name], level = _text(series), "nominal"
+        levels[name] = measures.get(column, level)
         label = str(variable_labels.get(column) or "")
         if name != str(column):
             label = f"{column}: {label}" if label else str(column)
         if label:
             labels[name] = _cut(label, MAX_LABEL_BYTES)
     out = pd.DataFrame(data, index=range(len(frame)))
-    path = Path(path)
-    with replaced(path) as partial:
+    with replaced(path, binary=True) as partial:
         pyreadstat.write_sav(
-            out, str(partial), column_labels=labels or None, variable_value_labels=codes or None
+            out,
+            str(partial),
+            column_labels=labels or None,
+            variable_value_labels=coded_labels or None,
+            missing_ranges=declared or None,
+            variable_measure=levels or None,
+            variable_format=formats or None,
         )
     return used

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -213,3 +216,121 @@ def test_spss_names_are_legal(column, name):
 )
 def test_spss_names_are_unique_whatever_the_case(columns, names):
     assert list(spss_names(columns).values()) == names
+
+
+# Codes given by the caller: the analysis values (Agree = 4), "Do not know" declared missing.
+AGREEMENT_CODES = {"agree": 4, "somewhat_agree": 3, "somewhat_disagree": 2, "disagree": 1}
+AGREEMENT_CODES["do_not_know"] = 5
+
+
+@pytest.fixture
+def coded(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "response_id": [1, 2, 3, 4],
+            GENDER: ["agree", "disagree", None, "do_not_know"],
+            "region": ["africa", "global", "africa", None],
+            "years": pd.array([3, 12, None, 40], dtype="Int64"),
+            "share": [12.5, 100.0, None, 0.25],
+            "started": [dt.date(2026, 11, 2), None, dt.date(2020, 1, 31), None],
+            "constraints": ["Funds", None, "Très bien", ""],
+        }
+    )
+    path = tmp_path / "coded.sav"
+    used = write_sav(
+        path,
+        frame,
+        {},
+        {GENDER: AGREEMENT, "region": {"africa": "Africa", "global": "Global"}},
+        codes={GENDER: AGREEMENT_CODES},
+        missing={GENDER: ["do_not_know"]},
+        measures={GENDER: "ordinal", "response_id": "nominal"},
+    )
+    data, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    return used, data, meta, path
+
+
+def test_given_codes_are_written_and_labelled(coded):
+    used, data, meta, _path = coded
+    assert values(data[GENDER]) == [4.0, 1.0, None, 5.0]
+    assert meta.variable_value_labels[GENDER] == {
+        4.0: "Agree",
+        3.0: "Somewhat agree",
+        2.0: "Somewhat disagree",
+        1.0: "Disagree",
+        5.0: "Do not know",
+    }
+    assert used[GENDER] == {4: "agree", 3: "somewhat_agree", 2: "somewhat_disagree",
+                            1: "disagree", 5: "do_not_know"}  # fmt: skip
+
+
+def test_missing_choices_are_declared_user_missing(coded):
+    _used, _data, meta, path = coded
+    assert meta.missing_ranges == {GENDER: [{"lo": 5.0, "hi": 5.0}]}
+    data, _meta = pyreadstat.read_sav(str(path))  # as SPSS counts: missing is missing
+    assert values(data[GENDER]) == [4.0, 1.0, None, None]
+    assert data[GENDER].mean() == 2.5
+
+
+def test_measure_levels_given_or_by_kind_of_column(coded):
+    _used, _data, meta, _path = coded
+    assert meta.variable_measure == {
+        "response_id": "nominal",
+        GENDER: "ordinal",
+        "region": "nominal",
+        "years": "scale",
+        "share": "scale",
+        "started": "scale",
+        "constraints": "nominal",
+    }
+
+
+def test_formats_fit_codes_numbers_dates_and_text(coded):
+    _used, data, meta, _path = coded
+    assert meta.original_variable_types == {
+        "response_id": "F1.0",
+        GENDER: "F1.0",
+        "region": "F1.0",
+        "years": "F2.0",
+        "share": "F8.2",
+        "started": "DATE11",
+        "constraints": "A10",  # "Très bien" is 10 bytes in UTF-8
+    }
+    assert data["started"].tolist()[0] == dt.date(2026, 11, 2)
+
+
+def test_more_than_three_missing_codes_are_declared_as_a_range(tmp_path):
+    labels = {"yes": "Yes", "no": "No", "dk": "Do not know", "na": "Not applicable",
+              "refused": "Refused", "skipped": "Skipped"}  # fmt: skip
+    codes = {"yes": 1, "no": 2, "dk": 7, "na": 8, "refused": 9, "skipped": 10}
+    frame = pd.DataFrame({"q": ["yes", "dk", "skipped"]})
+    write_sav(tmp_path / "x.sav", frame, {}, {"q": labels}, {"q": codes},
+              {"q": ["dk", "na", "refused", "skipped"]})  # fmt: skip
+    _data, meta = pyreadstat.read_sav(str(tmp_path / "x.sav"), user_missing=True)
+    assert meta.missing_ranges == {"q": [{"lo": 7.0, "hi": 10.0}]}
+
+
+def test_choices_sharing_a_code_are_refused(tmp_path):
+    frame = pd.DataFrame({"q": ["agree"]})
+    codes = dict(AGREEMENT_CODES, somewhat_agree=4)
+    with pytest.raises(ValueError, match=r"agree, somewhat_agree \(code 4\)"):
+        write_sav(tmp_path / "x.sav", frame, {}, {"q": AGREEMENT}, {"q": codes})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("pspp") is None, reason="PSPP absent (apt-get install pspp)")
+def test_pspp_leaves_the_declared_missing_out_of_the_mean(coded, tmp_path):
+    _used, _data, _meta, path = coded
+    syntax = tmp_path / "mean.sps"
+    syntax.write_text(
+        f"GET FILE='{path}'.\n"
+        "DISPLAY DICTIONARY.\n"
+        f"DESCRIPTIVES VARIABLES={GENDER} /STATISTICS=MEAN.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    subprocess.run(["pspp", "-O", "format=csv", "-o", str(out), str(syntax)], check=True,
+                   capture_output=True, timeout=120)  # fmt: skip
+    text = out.read_text(encoding="utf-8")
+    assert f"{GENDER},2,2.50" in text  # n = 2, Do not know left out
+    assert "5[a],Do not know" in text and "User-missing value" in text

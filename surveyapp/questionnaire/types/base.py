@@ -114,6 +114,9 @@ class QuestionType:
         The `relevant` tests that may read it.
     value_format : str
         What its stored values are, for the data dictionary, when they have no labels.
+    measure : str
+        Its columns' level of measurement in a statistics file (SPSS): ``nominal``,
+        ``ordinal`` or ``scale``.
     """
 
     name = ""
@@ -129,6 +132,7 @@ class QuestionType:
     numeric = False
     condition_tests = EQUALITY_TESTS | {"answered"}
     value_format = ""
+    measure = "nominal"
 
     def __repr__(self) -> str:
         return f"<question type {self.name}>"
@@ -160,6 +164,22 @@ class QuestionType:
     def value_labels(self, question: Question, language: str | None = None) -> dict | None:
         """Return the label of each stored value, or None when values are not labelled."""
         return None
+
+    def value_codes(self, question: Question) -> dict | None:
+        """Return the number (SPSS code) that stands for each stored value, or None."""
+        return None
+
+    def missing_values(self, question: Question) -> list:
+        """Return the stored values that answer but say nothing (Do not know), to declare."""
+        return []
+
+    def measure_of(self, question: Question) -> str:
+        """Return the level of measurement of a question's columns (see `measure`)."""
+        return self.measure
+
+    def typed(self, values):
+        """Return a column (pandas Series) of stored values as typed data, for SPSS."""
+        return values
 
     def describe_values(self, question: Question, language: str | None = None) -> str:
         """Return what the stored values mean, for the data dictionary."""

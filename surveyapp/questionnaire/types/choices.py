@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from wtforms import validators
 from wtforms.fields import SelectChoice
@@ -35,6 +37,33 @@ class _ChoiceType(QuestionType):
 
     def value_labels(self, question, language=None):
         return {c.name: translate(c.label, language) for c in question.choices}
+
+    def value_codes(self, question):
+        """Code each choice by its `value`, the number the analysis uses (Agree = 4).
+
+        When no choice has a value and every name is a whole number ("5", "4"), the names
+        are the codes. Otherwise a choice without a value is numbered, in choice order, from
+        one above the largest value (from 1 when none has one): regions 1, 2, 3...; "Do not
+        know" after Agree = 4 ... Disagree = 1 is 5.
+        """
+        values = [c.value for c in question.choices if c.value is not None]
+        if not values and all(_whole_number(c.name) for c in question.choices):
+            return {c.name: int(c.name) for c in question.choices}
+        following = math.floor(max(values)) + 1 if values else 1
+        codes = {}
+        for choice in question.choices:
+            if choice.value is None:
+                codes[choice.name], following = following, following + 1
+            else:
+                codes[choice.name] = choice.value
+        return codes
+
+    def missing_values(self, question):
+        return [c.name for c in question.choices if c.missing]
+
+    def measure_of(self, question):
+        """Ordinal when the choices carry values (a scale), else nominal."""
+        return "ordinal" if any(c.value is not None for c in question.choices) else "nominal"
 
     def _choices(self, question, language) -> list[SelectChoice]:
         return [SelectChoice(c.name, translate(c.label, language)) for c in question.choices]
@@ -91,6 +120,15 @@ class SelectMultiple(_ChoiceType):
     def value_labels(self, question, language=None):
         return {0: NOT_CHOSEN, 1: CHOSEN}
 
+    def value_codes(self, question):
+        return {0: 0, 1: 1}
+
+    def missing_values(self, question):
+        return []
+
+    def measure_of(self, question):
+        return "nominal"
+
     def is_given(self, value):
         return _given(value) and str(value) != "0"
 
@@ -141,6 +179,11 @@ class SelectMultiple(_ChoiceType):
 
     def example_formdata(self, question):
         return {question.name: [question.choices[0].name]}
+
+
+def _whole_number(name: str) -> bool:
+    """Whether a choice name is a whole number written plainly ("5", not "05")."""
+    return name.isdigit() and str(int(name)) == name
 
 
 def _choices_message(low: int, high: int) -> str:

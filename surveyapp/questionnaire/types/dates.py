@@ -84,6 +84,7 @@ class Date(QuestionType):
     keys = ("min", "max", "required")
     condition_tests = EQUALITY_TESTS | {"answered", "min", "max"}
     value_format = "ISO date (YYYY-MM-DD)"
+    measure = "scale"
 
     def read_bound(self, value):
         day = parse_iso_date(value)
@@ -101,6 +102,9 @@ class Date(QuestionType):
 
     def ordered(self, value):
         return parse_iso_date(value)
+
+    def typed(self, values):
+        return values.map(parse_iso_date, na_action="ignore")
 
     def synthetic(self, question, count, rng):
         year = timedelta(days=364)

@@ -24,6 +24,7 @@ class _NumberType(QuestionType):
 
     keys = ("min", "max", "required")
     numeric = True
+    measure = "scale"
     condition_tests = EQUALITY_TESTS | {"answered", "min", "max"}
     field_class: type = NumberField
     inputmode = "decimal"

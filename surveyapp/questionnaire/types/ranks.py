@@ -25,12 +25,16 @@ class Rank(QuestionType):
     sql_type = int
     has_items = True
     condition_tests = EQUALITY_TESTS | {"answered", "min", "max"}
+    measure = "ordinal"
 
     def columns(self, question):
         return _item_columns(question)
 
     def value_labels(self, question, language=None):
         return {n: f"rank {n}" for n in range(1, len(question.items) + 1)}
+
+    def value_codes(self, question):
+        return {n: n for n in range(1, len(question.items) + 1)}
 
     def synthetic(self, question, count, rng):
         ranks = np.argsort(rng.random((count, len(question.items))), axis=1) + 1
