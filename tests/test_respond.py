@@ -70,10 +70,75 @@ def test_condition_on_same_page_makes_question_required(db, invite, respondent):
     assert "Please answer this question." in response.get_data(as_text=True)
 
 
-def test_answer_to_question_not_shown_is_discarded(db, invite, respondent):
-    answers = [dict(DEMO_ANSWERS[0], region_other="Oceania"), *DEMO_ANSWERS[1:]]
-    finish_demo(respondent, invite(), answers)
+def test_answer_to_a_question_that_does_not_apply_is_not_kept_and_the_next_page_says_so(
+    db, invite, respondent
+):
+    link = invite()
+    person = respondent(link)
+    response = person.submit(dict(DEMO_ANSWERS[0], region_other="Oceania"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("?page=2&not_kept=region_other")
+    page = person.page.get_data(as_text=True)
+    assert "Second page" in page
+    assert (
+        "Your answer to “Which region?” was not kept: that question applies only if you chose"
+        f' “Other”. <a href="{link}?page=1">Change your answers on that page</a>.' in page
+    )
+    assert "Oceania" not in db["invitations"].get(1)["draft"]
+    for answers in DEMO_ANSWERS[1:]:
+        person.submit(answers)
     assert responses(db)[0]["region_other"] is None
+
+
+def test_notice_of_an_answer_left_out_is_checked_against_the_answers(invite, respondent):
+    """A notice names only a question whose condition on its own page fails."""
+    person = respondent(invite())
+    person.submit(dict(DEMO_ANSWERS[0], region="other", region_other="Oceania"))
+    for name in ("region_other", "constraints", "countries", "nosuchquestion"):
+        assert "was not kept" not in person.open(page=f"2&not_kept={name}").get_data(
+            as_text=True
+        ), name
+
+
+def test_answer_left_out_on_the_last_page_is_named_on_the_thank_you_page(
+    app, client, db, invite, respondent
+):
+    person = respondent(invite())
+    for answers in DEMO_ANSWERS[:3]:
+        person.submit(answers)
+    response = person.submit(DEMO_ANSWERS[3])
+    assert response.headers["Location"] == "/s/demo/thanks"
+    page = client.get("/s/demo/thanks?not_kept=region_other").get_data(as_text=True)
+    assert "Your answer to “Which region?” was not kept" in page
+
+
+def test_question_conditional_on_its_page_says_when_it_applies(invite, respondent):
+    page = respondent(invite()).page.get_data(as_text=True)
+    group = re.search(r'<div class="conditional" id="if-region_other"[^>]*>', page).group(0)
+    assert 'role="group" aria-labelledby="if-region_other-words"' in group
+    assert 'data-if="[&#34;eq&#34;,&#34;region&#34;,&#34;other&#34;]"' in group
+    assert '<p class="condition" id="if-region_other-words">Only if you chose “Other”:</p>' in page
+    assert '<script src="/static/conditions.js" defer></script>' in page
+    # a page without such a condition loads no script
+    person = respondent(invite())
+    person.submit(DEMO_ANSWERS[0])
+    assert "conditions.js" not in person.submit(DEMO_ANSWERS[1]).get_data(as_text=True)
+
+
+def test_question_conditional_on_its_page_stays_after_an_error(invite, respondent):
+    """A page refused for another answer shows the conditional question as given."""
+    person = respondent(invite())
+    response = person.submit({"region": "africa", "region_other": "", "topics": ["bogus"]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="if-region_other"' in page and 'name="region_other"' in page
+    assert "will not be kept" not in page  # nothing was typed there
+    response = person.submit({"region": "africa", "region_other": "Oceania", "topics": ["x"]})
+    page = response.get_data(as_text=True)
+    assert 'value="Oceania"' in page
+    assert "Please choose one of the answers offered." in page
+    assert "This answer will not be kept: the question applies only if you chose “Other”." in page
+    assert '<a href="#if-region_other">Which region?</a>: this answer will not be kept.' in page
 
 
 def test_condition_on_earlier_page_hides_question(invite, respondent):
@@ -352,3 +417,14 @@ def test_empty_number_box_is_no_answer(db, invite, respondent):
     response = person.submit(dict(DEMO_ANSWERS[3], share=""))
     assert response.status_code == 302, response.get_data(as_text=True)
     assert responses(db)[0]["share"] is None
+
+
+def test_respondent_pages_load_script_only_from_the_server(invite, respondent):
+    """The Content-Security-Policy allows no inline script: a page names its script file."""
+    person = respondent(invite())
+    for answers in DEMO_ANSWERS:
+        page = person.page.get_data(as_text=True)
+        for tag, body in re.findall(r"(<script[^>]*>)(.*?)</script>", page, re.S):
+            assert re.fullmatch(r'<script src="/static/[a-z]+\.js" defer>', tag), tag
+            assert body == ""
+        person.submit(answers)

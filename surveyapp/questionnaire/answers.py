@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
+from surveyapp.questionnaire.conditions import Condition, describe
 from surveyapp.questionnaire.forms import answers_formdata, form_answers, page_form_class
 from surveyapp.questionnaire.model import Page, Question, Questionnaire
 
 NOT_SHOWN = "answered, but the question is not shown for these answers"
+# How static/conditions.js names the tests it mirrors
+SCRIPT_TESTS = {"equals": "eq", "not_equals": "ne", "in": "in", "not_in": "ni"}
 
 
 def same_page_names(page: Page) -> set[str]:
@@ -31,6 +36,103 @@ def is_shown(question: Question, page: Page, row: dict[str, Any], decided=True) 
 def shown_questions(page: Page, row: dict[str, Any], decided=True) -> list[Question]:
     """Return the questions of a page shown given the answers so far."""
     return [q for q in page.questions if is_shown(q, page, row, decided)]
+
+
+def answered_not_applying(page: Page, row: dict[str, Any]) -> list[Question]:
+    """Return the questions shown on a page that hold an answer but whose condition fails.
+
+    Such a question has a condition on the same page: it is shown until the page is
+    submitted, and its answer is not kept unless the condition holds.
+    """
+    applying = shown_questions(page, row)
+    return [
+        q
+        for q in shown_questions(page, row, decided=False)
+        if q not in applying
+        and any(str(row[name]).strip() for name in q.kind.given_columns(q, row))
+    ]
+
+
+def left_out(
+    questionnaire: Questionnaire, names: list[str], row: dict[str, Any] | None, language
+) -> list[tuple[Question, str, int]]:
+    """Return the named questions whose answers a page left out, as a notice tells them.
+
+    Each is a question with a condition on its own page which fails on the answers `row`
+    (not checked when None: the answers are submitted and gone), given with its condition
+    in words and the number of its page.
+    """
+    notes = []
+    for number, page in enumerate(questionnaire.pages, 1):
+        on_page = same_page_names(page)
+        for question in page.questions:
+            condition = question.relevant
+            if (
+                question.name in names
+                and condition is not None
+                and condition.questions() & on_page
+                and (row is None or not condition.holds(row))
+            ):
+                notes.append(
+                    (question, describe(condition, questionnaire.question, language), number)
+                )
+    return notes
+
+
+@dataclass(frozen=True)
+class PageCondition:
+    """A question's condition on answers of its own page, as the page shows it.
+
+    Attributes
+    ----------
+    words : str
+        The condition in words, as it ends "Only if ...": 'you chose “Other”'.
+    rule : str or None
+        The condition as JSON for static/conditions.js, which shows the question only while
+        it holds; None when the script cannot test it (the question then stays shown).
+    """
+
+    words: str
+    rule: str | None
+
+
+def page_conditions(
+    questionnaire: Questionnaire, page: Page, questions: list[Question], row, language
+) -> dict[str, PageCondition]:
+    """Return, by question name, the conditions of shown questions that read their own page."""
+    on_page = same_page_names(page)
+    conditions = {}
+    for question in questions:
+        if question.relevant is None or not question.relevant.questions() & on_page:
+            continue
+        words = describe(question.relevant, questionnaire.question, language)
+        rule = _script_rule(question.relevant, on_page, row)
+        script = None if rule is None else json.dumps(rule, separators=(",", ":"))
+        conditions[question.name] = PageCondition(words, script)
+    return conditions
+
+
+def _script_rule(condition: Condition, on_page: set[str], row: dict[str, Any]) -> Any:
+    """Return a condition as static/conditions.js tests it, or None if the script cannot.
+
+    A test of an earlier page is decided already: it becomes true or false. On the same
+    page the script tests equals, not_equals, in, not_in and contains.
+    """
+    if condition.test in ("all", "any", "not"):
+        parts = [_script_rule(part, on_page, row) for part in condition.parts]
+        return None if None in parts else [condition.test, *parts]
+    if condition.question not in on_page:
+        return condition.holds(row)
+    if condition.test == "contains":
+        return ["has", condition.question, condition.column.partition(".")[2]]
+    if condition.test in SCRIPT_TESTS:
+        operand = condition.operand
+        return [
+            SCRIPT_TESTS[condition.test],
+            condition.column,
+            list(operand) if isinstance(operand, tuple) else operand,
+        ]
+    return None
 
 
 def page_is_shown(page: Page, row: dict[str, Any]) -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from surveyapp.questionnaire.model import translate
 from surveyapp.questionnaire.types import QuestionType, types_allowing
 
 TESTS = ("equals", "not_equals", "in", "not_in", "contains", "answered", "min", "max")
@@ -148,3 +150,91 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
         )
         return answered if operand else Condition("not", parts=(answered,))
     return Condition(test, question=name, column=column, operand=operand, kind=kind)
+
+
+def describe(condition: Condition, question_of, language: str | None = None) -> str:
+    """Return a condition in words, as it ends "Only if ...": 'you chose “Other”'.
+
+    `question_of` maps a question name to the question (for its label and its choices').
+    """
+    return _phrase(condition, question_of, language, True)
+
+
+def _phrase(condition: Condition, question_of, language, positive: bool) -> str:
+    test = condition.test
+    if test == "not":
+        return _phrase(condition.parts[0], question_of, language, not positive)
+    if test in COMBINATIONS:
+        answered = _answered_question(condition)
+        if answered is not None:  # {question: grid, answered: true} reads every item
+            label = translate(question_of(answered).label, language)
+            return _answered(label, positive == (test == "any"))
+        joined = " and " if positive == (test == "all") else " or "
+        return joined.join(_phrase(p, question_of, language, positive) for p in condition.parts)
+    question = question_of(condition.question)
+    item = condition.column.partition(".")[2] if question.kind.has_items else ""
+    if test == "answered":
+        return _answered(_label(question, item, language), positive == condition.operand)
+    if test in ("min", "max"):
+        bound = condition.operand
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)
+        relation = _RELATIONS[test, positive][isinstance(bound, date)]
+        return f"your answer to “{_label(question, item, language)}” is {relation} {bound}"
+    if test == "contains":
+        values = (condition.column.partition(".")[2],)
+        positive_test = True
+    else:
+        values = condition.operand if test in ("in", "not_in") else (condition.operand,)
+        positive_test = test in ("equals", "in")
+    chosen = positive_test == positive
+    if question.kind.has_choices:
+        names = [f"“{_choice_label(question, v, language)}”" for v in values]
+        where = f" for “{_label(question, item, language)}”" if item else ""
+        if chosen:
+            return f"you chose {_either(names, 'or')}{where}"
+        if len(names) == 1:
+            return f"you did not choose {names[0]}{where}"
+        return f"you chose neither {_either(names, 'nor')}{where}"
+    said = [f"“{v}”" for v in values]
+    verb = "is" if chosen else "is not"
+    return f"your answer to “{_label(question, item, language)}” {verb} {_either(said, 'or')}"
+
+
+# (test, holds) -> how a number and a date relate to the bound
+_RELATIONS = {
+    ("min", True): ("at least", "on or after"),
+    ("min", False): ("less than", "before"),
+    ("max", True): ("at most", "on or before"),
+    ("max", False): ("more than", "after"),
+}
+
+
+def _answered(label: str, yes: bool) -> str:
+    return f"you answered “{label}”" if yes else f"you did not answer “{label}”"
+
+
+def _answered_question(condition: Condition) -> str | None:
+    """The question whose every column an `answered` combination reads, if it is one."""
+    parts = condition.parts
+    if parts and all(p.test == "answered" and p.operand is True for p in parts):
+        names = {p.question for p in parts}
+        if len(names) == 1 and len(parts) > 1:
+            return names.pop()
+    return None
+
+
+def _label(question, item: str, language) -> str:
+    """Return the label of a question, or of its item (a grid's statement) if named."""
+    return translate(question.column_of(item).item.label if item else question.label, language)
+
+
+def _choice_label(question, name: str, language) -> str:
+    choice = question.choice(name)
+    return translate(choice.label, language) if choice else name
+
+
+def _either(words: list[str], joiner: str) -> str:
+    if len(words) == 1:
+        return words[0]
+    return f"{', '.join(words[:-1])} {joiner} {words[-1]}"

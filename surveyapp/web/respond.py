@@ -18,7 +18,14 @@ from flask import (
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from surveyapp.questionnaire.answers import check_answers, page_is_shown, shown_questions
+from surveyapp.questionnaire.answers import (
+    answered_not_applying,
+    check_answers,
+    left_out,
+    page_conditions,
+    page_is_shown,
+    shown_questions,
+)
 from surveyapp.questionnaire.forms import (
     PageForm,
     answers_formdata,
@@ -157,14 +164,18 @@ def _pages_shown(questionnaire: Questionnaire, answers: dict) -> list[int]:
 
 
 def _render_page(
-    questionnaire, token, index, form, questions, language, shown, status=200, **extra
+    questionnaire, token, index, form, questions, language, shown, row, status=200, **extra
 ):
-    """Return a questionnaire page; `shown` lists the pages shown, for the progress bar."""
+    """Return a questionnaire page; `shown` lists the pages shown, for the progress bar.
+
+    `row` holds the answers so far, which decide the parts of conditions on earlier pages.
+    """
+    page = questionnaire.pages[index]
     position = shown.index(index) + 1 if index in shown else 1
     return render_template(
         "respond/page.html",
         questionnaire=questionnaire,
-        page=questionnaire.pages[index],
+        page=page,
         page_number=index + 1,
         position=position,
         total=len(shown),
@@ -172,16 +183,21 @@ def _render_page(
         is_first=position == 1,
         form=form,
         questions=questions,
+        conditions=page_conditions(questionnaire, page, questions, row, language),
         token=token,
         lang=language,
         **extra,
     ), status
 
 
-def _received(questionnaire: Questionnaire, language: str, again: bool):
+def _received(questionnaire: Questionnaire, language: str, again: bool, left=()):
     status = 409 if again and request.method == "POST" else 200
     return render_template(
-        "respond/received.html", questionnaire=questionnaire, lang=language, again=again
+        "respond/received.html",
+        questionnaire=questionnaire,
+        lang=language,
+        again=again,
+        left=left,
     ), status
 
 
@@ -225,7 +241,10 @@ def answer(survey_id: str, token: str):
         questions = shown_questions(page, answers, decided=False)
         formdata = answers_formdata(questions, answers) or None
         form = _page_form(invitation, page, questions, language, formdata)
-        return _render_page(questionnaire, token, index, form, questions, language, shown)
+        left = left_out(questionnaire, request.args.getlist("not_kept"), answers, language)
+        return _render_page(
+            questionnaire, token, index, form, questions, language, shown, answers, left=left
+        )
     return _take_page(questionnaire, invitation, token, index, language, answers)
 
 
@@ -252,6 +271,9 @@ def _take_page(questionnaire, invitation, token, index, language, answers):
     going_back = request.form.get("action") == "back"
     valid = form.validate()
     expired = "csrf_token" in form.errors
+    # An answer to a question whose condition on this page fails is left out, never
+    # silently: the page shown next says so (a query parameter: no cookie, no extra step).
+    not_kept = [q.name for q in answered_not_applying(page, submitted)]
     for question in page.questions:
         for column in question.columns():
             answers.pop(column.name, None)
@@ -260,16 +282,18 @@ def _take_page(questionnaire, invitation, token, index, language, answers):
     elif going_back and not expired:
         answers.update(_valid_part(form, questions))
     if expired or (not valid and not going_back):
-        return _render_page(
+        return _page_again(
             questionnaire,
+            invitation,
             token,
             index,
-            form,
-            questions,
             language,
+            form,
+            submitted,
+            request.form,
             _pages_shown(questionnaire, answers),
-            status=422,
             expired=expired,
+            not_kept=not_kept,
         )
     db = get_db()
     shown = _pages_shown(questionnaire, answers)
@@ -279,12 +303,38 @@ def _take_page(questionnaire, invitation, token, index, language, answers):
     else:
         later = [i for i in shown if i > index]
         if not later:
-            return _finish(questionnaire, invitation, token, language, answers)
+            return _finish(questionnaire, invitation, token, language, answers, not_kept)
         target = later[0]
     if not save_draft(db, invitation, answers, target):
         return _received(questionnaire, language, again=True)
     return redirect(
-        url_for("respond.answer", survey_id=questionnaire.id, token=token, page=target + 1)
+        url_for(
+            "respond.answer",
+            survey_id=questionnaire.id,
+            token=token,
+            page=target + 1,
+            not_kept=not_kept or None,
+        )
+    )
+
+
+def _page_again(
+    questionnaire, invitation, token, index, language, checked, row, formdata, shown, **extra
+):
+    """Return a page that was not taken, with what was given and the messages of `checked`.
+
+    It shows every question the page shows before it is submitted, as given (a question
+    whose condition on this page failed included), with the errors of the form that
+    checked the questions that apply.
+    """
+    page = questionnaire.pages[index]
+    questions = shown_questions(page, row, decided=False)
+    form = _page_form(invitation, page, questions, language, formdata)
+    for name, field in checked._fields.items():
+        if name != "csrf_token" and name in form:
+            form[name].errors = list(field.errors)
+    return _render_page(
+        questionnaire, token, index, form, questions, language, shown, row, status=422, **extra
     )
 
 
@@ -297,7 +347,7 @@ def _valid_part(form, questions) -> dict:
     return kept
 
 
-def _finish(questionnaire, invitation, token, language, answers):
+def _finish(questionnaire, invitation, token, language, answers, not_kept=()):
     clean, errors, first_bad = check_answers(questionnaire, answers, strict=False)
     db = get_db()
     if errors:
@@ -305,27 +355,31 @@ def _finish(questionnaire, invitation, token, language, answers):
         page = questionnaire.pages[first_bad]
         questions = shown_questions(page, answers)
         formdata = answers_formdata(questions, answers)
-        form = _page_form(invitation, page, questions, language, formdata)
-        form.validate()
-        form.csrf_token.errors = []
-        return _render_page(
+        checked = _page_form(invitation, page, questions, language, formdata)
+        checked.validate()
+        return _page_again(
             questionnaire,
+            invitation,
             token,
             first_bad,
-            form,
-            questions,
             language,
+            checked,
+            answers,
+            formdata,
             _pages_shown(questionnaire, answers),
-            status=422,
         )
     if not submit_response(db, questionnaire, invitation, clean):
         return _received(questionnaire, language, again=True)
     session.pop(f"open:{questionnaire.id}", None)
-    return redirect(url_for("respond.thanks", survey_id=questionnaire.id))
+    return redirect(
+        url_for("respond.thanks", survey_id=questionnaire.id, not_kept=list(not_kept) or None)
+    )
 
 
 @bp.route("/<survey_id>/thanks")
 def thanks(survey_id: str):
     """Thank the respondent once their answers are stored."""
     questionnaire = _questionnaire(survey_id)
-    return _received(questionnaire, _language(questionnaire), again=False)
+    language = _language(questionnaire)
+    left = left_out(questionnaire, request.args.getlist("not_kept"), None, language)
+    return _received(questionnaire, language, again=False, left=left)

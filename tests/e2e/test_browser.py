@@ -5,7 +5,9 @@ answer through their invitation links, one starting on a phone and finishing on 
 after leaving midway, one on a desktop; axe-core checks every page they see; an evaluator
 signs in, clusters the open answers and opens a cross-tab chart, and axe-core checks the
 sign-in page and every evaluator page; the constituents survey is answered with JavaScript
-switched off. Screenshots of every page go to test-artifacts/e2e/.
+switched off. On a second server, a questionnaire with every scale (and each made longer)
+is measured at 320, 390 and 768 pixels, and a questionnaire of conditions on the same page
+checks static/conditions.js. Screenshots of every page go to test-artifacts/e2e/.
 
 Needs /usr/bin/chromium (apt-get install chromium) and, for the accessibility check,
 axe-core from npm (`make e2e-deps`); without them the tests are skipped, saying why.
@@ -31,6 +33,10 @@ sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright not installed: pip install -e '.[test]'"
 )
 
+import yaml  # noqa: E402
+
+from surveyapp.questionnaire.loading import load_questionnaire  # noqa: E402
+from surveyapp.questionnaire.model import translate  # noqa: E402
 from surveyapp.testing import PASSWORD, ServeProcess  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -195,6 +201,8 @@ def _answer_page(page, seed: str, touch: bool, texts: dict[str, str]) -> dict[st
             assert options.nth(i).is_checked(), f"{name}={value} not ticked"
         given[name] = sorted(values)
     for box in page.locator("input[type=text], textarea").all():
+        if not box.is_visible():  # a question whose condition fails, hidden by the script
+            continue
         name = box.get_attribute("name")
         value = "3" if "number" in (box.get_attribute("class") or "") else f"{seed} {name}"
         value = texts.get(name, value)
@@ -511,10 +519,346 @@ def test_constituents_answer_without_javascript(server, browser, artifacts):
     for number in (1, 2):
         assert _progress(page)[0] == number
         page.screenshot(path=artifacts / f"desktop-nojs-page{number:02d}.png", full_page=True)
-        _answer_page(page, f"nojs-{number}", False, {})
+        if number == 1:  # shown without the script, with its condition in words
+            assert page.locator("#if-organisation_other .condition").inner_text() == (
+                "Only if you chose “Other”:"
+            )
+        given = _answer_page(page, f"nojs-{number}", False, {})
         _press_button(page, "Next")
         assert not page.locator(".alert").count(), page.locator(".alert").inner_text()
+        if number == 1 and given["organisation"] != "other":  # typed in, yet not applying
+            assert "“If your organization is of another type, what is it?” was not kept" in (
+                page.locator(".notice").inner_text()
+            )
     assert _progress(page)[0] == 3
     page.screenshot(path=artifacts / "desktop-nojs-page03.png", full_page=True)
+    assert errors == []
+    context.close()
+
+
+# Scales as the languages to come will write them ("Plutôt pas d'accord" is longer than
+# "Somewhat disagree"), and scales of other lengths, beside those of the questionnaires.
+OTHER_SCALES = {
+    "french_agreement": [
+        "Tout à fait d'accord",
+        "Plutôt d'accord",
+        "Plutôt pas d'accord",
+        "Pas du tout d'accord",
+        "Ne sait pas",
+    ],
+    "spanish_agreement": [
+        "Totalmente de acuerdo",
+        "Parcialmente de acuerdo",
+        "Parcialmente en desacuerdo",
+        "Totalmente en desacuerdo",
+        "No sabe",
+    ],
+    "french_priority": [
+        "Priorité absolue",
+        "Priorité élevée",
+        "Priorité moyenne",
+        "Priorité faible",
+        "Pas une priorité",
+    ],
+    "two": ["Yes", "No"],
+    "three": ["Yes", "No", "Not sure"],
+    "four": ["Very useful", "Somewhat useful", "Not very useful", "Not useful at all"],
+    "seven": [
+        "Strongly disagree",
+        "Disagree",
+        "Somewhat disagree",
+        "Neither agree nor disagree",
+        "Somewhat agree",
+        "Agree",
+        "Strongly agree",
+    ],
+}
+WIDTHS = (320, 390, 768)
+CONDITIONS = {
+    "id": "conditions",
+    "title": "Conditions on the same page",
+    "open_link": True,
+    "pages": [
+        {
+            "name": "first",
+            "title": "First page",
+            "questions": [
+                {
+                    "name": "role",
+                    "type": "select_one",
+                    "label": "What is your role?",
+                    "choices": [
+                        {"name": "staff", "label": "Staff"},
+                        {"name": "other", "label": "Other"},
+                    ],
+                },
+                {
+                    "name": "role_other",
+                    "type": "text",
+                    "label": "If your role is Other, which?",
+                    "relevant": {"question": "role", "equals": "other"},
+                },
+                {
+                    "name": "topics",
+                    "type": "select_multiple",
+                    "label": "Which topics?",
+                    "choices": [
+                        {"name": "health", "label": "Health"},
+                        {"name": "media", "label": "Media"},
+                    ],
+                },
+                {
+                    "name": "media_which",
+                    "type": "text",
+                    "label": "Which media?",
+                    "relevant": {"question": "topics", "contains": "media"},
+                },
+                {
+                    "name": "both",
+                    "type": "text",
+                    "label": "Which other role in the media?",
+                    "relevant": {
+                        "all": [
+                            {"question": "role", "equals": "other"},
+                            {"question": "topics", "contains": "media"},
+                        ]
+                    },
+                },
+                {
+                    "name": "office",
+                    "type": "select_one",
+                    "appearance": "dropdown",
+                    "label": "Where do you work?",
+                    "choices": [
+                        {"name": "hq", "label": "Headquarters"},
+                        {"name": "country", "label": "Country office"},
+                        {"name": "regional", "label": "Regional office"},
+                    ],
+                },
+                {
+                    "name": "office_detail",
+                    "type": "text",
+                    "label": "Which office?",
+                    "relevant": {"question": "office", "in": ["country", "regional"]},
+                },
+                {
+                    "name": "years",
+                    "type": "integer",
+                    "label": "Years in the ILO",
+                    "min": 0,
+                    "max": 50,
+                },
+                {
+                    "name": "senior",
+                    "type": "text",
+                    "label": "Your senior role?",
+                    "relevant": {"question": "years", "min": 5},
+                },
+            ],
+        },
+        {
+            "name": "second",
+            "title": "Second page",
+            "questions": [{"name": "remarks", "type": "text", "label": "Remarks"}],
+        },
+    ],
+}
+
+
+def _longer(label: str) -> str:
+    """A label half as long again, each word too ("Somewhat" -> "SomewhatSome")."""
+    return " ".join(word + word[: len(word) // 2] for word in label.split())
+
+
+def _scales_questionnaire() -> tuple[dict, list[str]]:
+    """A one-page questionnaire with a grid of two statements for every scale of the
+    questionnaires, each scale made 50% longer, and OTHER_SCALES; and the names of the
+    grids whose scale is the questionnaires' own."""
+    scales: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "questionnaires").glob("*.yaml")):
+        for question in load_questionnaire(path).questions:
+            if question.kind.scale_grid:
+                labels = [translate(choice.label, "en") for choice in question.choices]
+                if labels not in scales.values():
+                    scales[f"{path.stem}_{question.name}"] = labels
+    own = list(scales)
+    for name in own:
+        scales[f"{name}_longer"] = [_longer(label) for label in scales[name]]
+    scales.update(OTHER_SCALES)
+    questions = [
+        {
+            "name": name,
+            "type": "grid",
+            "label": f"Scale {name.replace('_', ' ')}",
+            "choices": [{"name": f"c{n}", "label": label} for n, label in enumerate(labels)],
+            "items": [
+                {"name": "one", "label": "A first statement to rate on this scale"},
+                {"name": "two", "label": "A second one"},
+            ],
+        }
+        for name, labels in scales.items()
+    ]
+    definition = {
+        "id": "scales",
+        "title": "Every scale",
+        "open_link": True,
+        "pages": [{"name": "scales", "title": "Every scale", "questions": questions}],
+    }
+    return definition, own
+
+
+@pytest.fixture(scope="module")
+def test_questionnaires_server(tmp_path_factory):
+    """A real server over the scales and conditions questionnaires, both by open link."""
+    folder = tmp_path_factory.mktemp("e2e-questionnaires")
+    questionnaires = folder / "questionnaires"
+    questionnaires.mkdir()
+    scales, own = _scales_questionnaire()
+    for definition in (scales, CONDITIONS):
+        text = yaml.safe_dump(definition, allow_unicode=True, sort_keys=False)
+        (questionnaires / f"{definition['id']}.yaml").write_text(text, encoding="utf-8")
+    live = ServeProcess(folder, options=("--questionnaires", str(questionnaires)))
+    live.cli("init-db")
+    try:
+        live.start(timeout=30)
+        yield live.base, own
+    finally:
+        live.stop()
+
+
+# Every grid row's buttons on the page, measured: the text of each label within its
+# button (a Range: text that overflows its box is outside it), the radio within it, each
+# button within the row, no button overlapping the one before, each after the one before
+# (on its line, or on a line below); on wide screens the scale's headings, each within
+# the column of its radio buttons and clear of the heading before.
+MEASURE_SCALES = """() => {
+  const problems = [], lines = {};
+  const flag = (bad, message) => { if (bad) problems.push(message); };
+  const box = element => element.getBoundingClientRect();
+  const text = element => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return range.getBoundingClientRect();
+  };
+  const within = (inner, outer) => inner.left >= outer.left - 0.5
+    && inner.right <= outer.right + 0.5 && inner.top >= outer.top - 0.5
+    && inner.bottom <= outer.bottom + 0.5;
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
+  for (const row of document.querySelectorAll("fieldset.grid-row")) {
+    const where = row.id;
+    const area = box(row.querySelector(".options"));
+    const buttons = [...row.querySelectorAll("label.option")];
+    lines[where] = new Set(buttons.map(button => Math.round(box(button).top))).size;
+    buttons.forEach((button, i) => {
+      const b = box(button), label = button.querySelector("span");
+      const name = `${where} "${label.textContent}"`;
+      flag(box(label).width > 1 && !within(text(label), b), `${name}: label overflows its button`);
+      flag(!within(box(button.querySelector("input")), b), `${name}: radio outside its button`);
+      flag(!within(b, area), `${name}: button outside its row`);
+      if (i === 0) return;
+      const before = box(buttons[i - 1]);
+      flag(overlap(before, b), `${name}: overlaps the button before`);
+      const sameLine = Math.abs(b.top - before.top) < 1;
+      const after = sameLine ? b.left >= before.right - 0.5 : b.top >= before.bottom - 0.5;
+      flag(!after, `${name}: not after the button before`);
+    });
+  }
+  for (const grid of document.querySelectorAll("fieldset.grid")) {
+    const head = grid.querySelector(".grid-head");
+    if (!box(head).height) continue;  // no headings on phones: each button has its label
+    const cells = [...head.children].slice(1);
+    const buttons = [...grid.querySelector("fieldset.grid-row").querySelectorAll("label.option")];
+    cells.forEach((cell, i) => {
+      const t = text(cell), column = box(buttons[i]);
+      const name = `${grid.id} heading "${cell.textContent}"`;
+      const inColumn = t.left >= column.left - 0.5 && t.right <= column.right + 0.5;
+      flag(!inColumn, `${name}: outside its column`);
+      flag(i > 0 && overlap(text(cells[i - 1]), t), `${name}: overlaps the heading before`);
+    });
+  }
+  return {problems, lines};
+}"""
+
+
+def _device(width: int) -> dict:
+    phone = width < 768
+    return {"viewport": {"width": width, "height": 900}, "is_mobile": phone, "has_touch": phone}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_scale_labels_stay_inside_their_buttons(
+    test_questionnaires_server, browser, artifacts, width
+):
+    """Every scale at 320, 390 and 768 pixels: labels wrap inside their buttons, in order."""
+    base, own = test_questionnaires_server
+    context = browser.new_context(**_device(width))
+    page = context.new_page()
+    page.goto(base + "/s/scales/open")
+    page.screenshot(path=artifacts / f"scales-{width}.png", full_page=True)
+    measured = page.evaluate(MEASURE_SCALES)
+    context.close()
+    rows = measured["lines"]
+    assert len(rows) == 2 * (2 * len(own) + len(OTHER_SCALES)), sorted(rows)
+    assert not measured["problems"], "\n".join(measured["problems"])
+    # the questionnaires' own scales are one line of buttons on a phone
+    on_two_lines = [
+        row for row, lines in rows.items() if row.split("-")[1].split(".")[0] in own and lines > 1
+    ]
+    assert not on_two_lines
+
+
+def _visible(page, name: str) -> bool:
+    return page.locator(f"#if-{name}").is_visible()
+
+
+def test_script_shows_a_question_only_while_its_condition_holds(
+    test_questionnaires_server, browser, artifacts
+):
+    """static/conditions.js mirrors equals, in, contains and all on the same page."""
+    base, _ = test_questionnaires_server
+    context = browser.new_context(**PHONE)  # the real CSP applies: the script is 'self'
+    page = context.new_page()
+    errors: list[str] = []
+    _csp_errors(page, errors)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(base + "/s/conditions/open")
+    names = ("role_other", "media_which", "both", "office_detail", "senior")
+    seen = lambda: {name: _visible(page, name) for name in names}  # noqa: E731
+    hidden = dict.fromkeys(names[:4], False)
+    assert seen() == {**hidden, "senior": True}  # `min` is not mirrored: left shown
+    assert page.locator("#if-senior .condition").inner_text() == (
+        "Only if your answer to “Years in the ILO” is at least 5:"
+    )
+    page.get_by_label("Other", exact=True).check()
+    assert seen() == {**hidden, "role_other": True, "senior": True}
+    page.get_by_label("Media", exact=True).check()
+    assert seen() == {
+        **hidden,
+        "role_other": True,
+        "media_which": True,
+        "both": True,
+        "senior": True,
+    }
+    page.get_by_label("Staff", exact=True).check()
+    assert seen() == {**hidden, "media_which": True, "senior": True}
+    page.get_by_label("Where do you work?").select_option("country")
+    assert _visible(page, "office_detail")
+    page.get_by_label("Where do you work?").select_option("hq")
+    assert not _visible(page, "office_detail")
+    # typed in, then the answer changed: hidden, and the next page says it was not kept
+    page.get_by_label("Other", exact=True).check()
+    page.get_by_label("If your role is Other, which?").fill("Consultant")
+    page.get_by_label("Staff", exact=True).check()
+    assert not _visible(page, "role_other")
+    page.screenshot(path=artifacts / "phone-conditions-page01.png", full_page=True)
+    _press_button(page, "Next", touch=True)
+    assert page.locator("h1").inner_text() == "Second page"
+    notice = page.locator(".notice").inner_text()
+    assert "Your answer to “If your role is Other, which?” was not kept" in notice
+    page.screenshot(path=artifacts / "phone-conditions-page02-not-kept.png", full_page=True)
+    page.get_by_role("link", name="Change your answers on that page").click()
+    assert page.locator("h1").inner_text() == "First page"
+    assert not _visible(page, "role_other")  # the saved answer is Staff
     assert errors == []
     context.close()
