@@ -428,3 +428,45 @@ def test_respondent_pages_load_script_only_from_the_server(invite, respondent):
             assert re.fullmatch(r'<script src="/static/[a-z]+\.js" defer>', tag), tag
             assert body == ""
         person.submit(answers)
+
+
+@pytest.mark.parametrize(
+    "ranks, message, marked",
+    [
+        (
+            ("1", "1", "2"),
+            "Please use each rank only once. Rank 1 is given twice: to Pillar A and Pillar B.",
+            ("a", "b"),
+        ),
+        (
+            ("2", "3", "2"),
+            "Please use each rank only once. Rank 2 is given twice: to Pillar A and Pillar C.",
+            ("a", "c"),
+        ),
+        (
+            ("3", "3", "3"),
+            "Please use each rank only once."
+            " Rank 3 is given three times: to Pillar A, Pillar B and Pillar C.",
+            ("a", "b", "c"),
+        ),
+    ],
+)
+def test_a_rank_given_twice_is_named_beside_each_item_concerned(
+    invite, respondent, ranks, message, marked
+):
+    person = respondent(invite())
+    for answers in DEMO_ANSWERS[:3]:
+        person.submit(answers)
+    given = {f"pillars.{item}": rank for item, rank in zip("abc", ranks, strict=True)}
+    response = person.submit({**DEMO_ANSWERS[3], **given})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for item in "abc":
+        row = re.search(rf'<div class="rank-row[^"]*" id="q-pillars.{item}">.*?</div>', page)
+        concerned = item in marked
+        assert ('class="rank-row has-error"' in row.group(0)) == concerned, item
+        assert (message in row.group(0)) == concerned, item
+        assert ('aria-invalid="true"' in row.group(0)) == concerned, item
+    # the list at the top names it once, linking to the first item concerned
+    assert page.count(message) == len(marked) + 1
+    assert f'<a href="#q-pillars.{marked[0]}">Pillar {marked[0].upper()}</a>: {message}' in page

@@ -63,15 +63,27 @@ class Rank(QuestionType):
         given = [field.data for field in fields if field.data not in (None, "")]
         if not given:
             return True
-        message = None
         if len(given) != len(fields):
-            message = "Please give every item a rank, or none."
-        elif len(set(given)) != len(given):
-            message = "Please use each rank only once."
-        if message:
-            fields[0].errors = list(fields[0].errors) + [message]
+            fields[0].errors = list(fields[0].errors) + ["Please give every item a rank, or none."]
             return False
-        return True
+        holders: dict[str, list] = {}  # by rank as given (a bad one is its field's error)
+        for field in fields:
+            holders.setdefault(str(field.data), []).append(field)
+        valid = True
+        for rank, sharing in sorted(holders.items(), key=lambda held: (len(held[0]), held[0])):
+            if len(sharing) > 1:  # each item concerned gets the message, naming the others
+                message = _rank_shared(rank, [field.label.text for field in sharing])
+                for field in sharing:
+                    field.errors = list(field.errors) + [message]
+                valid = False
+        return valid
 
     def example_formdata(self, question):
         return {c.name: str(n) for n, c in enumerate(question.columns(), 1)}
+
+
+def _rank_shared(rank: str, items: list[str]) -> str:
+    """Say which items share a rank: 'Rank 2 is given twice: to Health and Pensions.'"""
+    times = {2: "twice", 3: "three times"}.get(len(items), f"{len(items)} times")
+    named = f"{', '.join(items[:-1])} and {items[-1]}"
+    return f"Please use each rank only once. Rank {rank} is given {times}: to {named}."
