@@ -217,26 +217,63 @@ def test_response_keeps_no_trace_of_the_invitation(db, invite, respondent):
 
 
 @pytest.mark.parametrize(
-    "opens, closes, expected",
+    "opens, closes, status, expected",
     [
-        (timedelta(days=1), timedelta(days=2), "not open yet"),
-        (timedelta(days=-9), timedelta(days=-1), "This survey is closed"),
+        (timedelta(days=1), timedelta(days=2), 403, "This survey is not open yet"),
+        (timedelta(days=-9), timedelta(days=-1), 410, "This survey is closed"),
     ],
 )
 def test_outside_the_dates_respondent_sees_a_clear_page(
-    db, invite, client, opens, closes, expected
+    db, invite, client, opens, closes, status, expected
 ):
+    """Before it opens a survey answers 403 Forbidden; once closed, 410 Gone."""
     today = datetime.now(UTC)
     change_schedule(
-        db, "demo", {"opens": (today + opens).isoformat(), "closes": (today + closes).isoformat()}
+        db,
+        "demo",
+        {
+            "opens": (today + opens).isoformat(),
+            "closes": (today + closes).isoformat(),
+            "open_link": 1,
+        },
     )
     link = invite()
     response = client.get(link)
-    assert response.status_code == 200
+    assert response.status_code == status
     assert expected in response.get_data(as_text=True)
     response = client.post(link, data={"region": "africa", "action": "next"})
+    assert response.status_code == status
+    assert expected in response.get_data(as_text=True)
+    response = client.get("/s/demo/open")
+    assert response.status_code == status
     assert expected in response.get_data(as_text=True)
     assert not db["invitations"].get(1)["started"]
+
+
+def test_home_page_says_which_surveys_are_open(db, client):
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    later, earlier = today + timedelta(days=3), today - timedelta(days=2)
+    change_schedule(db, "demo", {"opens": later.isoformat(), "closes": None, "open_link": 1})
+    change_schedule(db, "staff", {"opens": None, "closes": earlier.isoformat()})
+    change_schedule(db, "constituents", {"opens": None, "closes": later.isoformat()})
+    page = client.get("/").get_data(as_text=True)
+
+    def said(title):
+        return re.sub(
+            r"\s+", " ", re.search(rf"<strong>{title}</strong><br>(.*?)</li>", page, re.S)[1]
+        ).strip()
+
+    day = "{d:%-d} {d:%B} {d:%Y}"
+    assert said("Demo survey") == f"Not open yet: opens on {day.format(d=later)}."
+    assert said("Survey of ILO staff") == f"Closed on {day.format(d=earlier)}."
+    assert said("Survey of constituents and partners") == (
+        f"Open to all until it closes on {day.format(d=later)}:"
+        ' <a href="/s/constituents/open">Answer this survey</a>'
+    )
+    change_schedule(db, "constituents", {"closes": None, "open_link": 0})
+    page = client.get("/").get_data(as_text=True)
+    assert said("Survey of constituents and partners") == "Open, by invitation only."
+    assert "/s/constituents/open" not in page
 
 
 def test_unknown_link_gets_a_clear_page(client, invite):

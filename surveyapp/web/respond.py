@@ -88,26 +88,37 @@ def _best_language(header: str, languages: tuple[str, ...]) -> str:
     return best or languages[0]
 
 
-def _closed_page(questionnaire: Questionnaire, language: str):
-    """Return the page shown outside the survey's dates, or None when it is open."""
-    times = schedule(get_db(), questionnaire.id)
-    moment = datetime.now(UTC)
+def _state(times: dict, moment: datetime) -> str:
+    """Return whether a survey is "open", "not_yet" open or "closed" at a moment."""
     if times["opens"] and moment < times["opens"]:
-        state = "not_yet"
-    elif times["closes"] and moment >= times["closes"]:
-        state = "closed"
-    else:
+        return "not_yet"
+    if times["closes"] and moment >= times["closes"]:
+        return "closed"
+    return "open"
+
+
+def _closed_page(questionnaire: Questionnaire, language: str):
+    """Return the page shown outside the survey's dates, or None when it is open.
+
+    Before it opens the answer is 403 Forbidden (not yet); once it has closed, 410 Gone.
+    """
+    times = schedule(get_db(), questionnaire.id)
+    state = _state(times, datetime.now(UTC))
+    if state == "open":
         return None
-    return render_template(
+    page = render_template(
         "respond/closed.html", questionnaire=questionnaire, lang=language, state=state, **times
     )
+    return page, 403 if state == "not_yet" else 410
 
 
 def index():
-    """List the surveys, with their open links where they are switched on."""
+    """List the surveys, saying which are open, by invitation or open link, and which not."""
+    moment = datetime.now(UTC)
     surveys = []
     for questionnaire in current_app.extensions["questionnaires"].values():
-        surveys.append((questionnaire, schedule(get_db(), questionnaire.id)))
+        times = schedule(get_db(), questionnaire.id)
+        surveys.append((questionnaire, times, _state(times, moment)))
     return render_template("index.html", surveys=surveys)
 
 
