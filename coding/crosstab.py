@@ -1,19 +1,20 @@
-"""Cross-tabulations of closed answers by group: distributions, mean indices, tests.
+"""Cross-tabulations of closed answers by group: distributions, mean indices, weights.
 
 Pure pandas and numpy: a DataFrame of responses (one row each, export columns holding
 choice names) and a description of each question block in; tidy tables out. Counting is
 one ``numpy.bincount`` over integer codes, so 100,000 responses take a fraction of a second.
-The tables' columns and special values are named and described in ``coding.tidy``.
+The tables' columns and special values are named and described in ``coding.tidy``; the
+tests of difference between groups are in ``coding.difference``.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from coding.confidentiality import MIN_CELL, suppressed
 
 # The tidy tables' names live in coding.tidy; callers may also read them here (crosstab.ALL).
 from coding.tidy import (
@@ -115,7 +116,7 @@ def distribution(
     groups: pd.Series,
     survey: str = "",
     weights=None,
-    min_cell: int = 5,
+    min_cell: int = MIN_CELL,
     group_order: list[str] | None = None,
 ) -> pd.DataFrame:
     """Return counts and percentages of each scale point per item and group, tidy.
@@ -124,10 +125,12 @@ def distribution(
     percentage); each item and group also gets a row ``value=BASE_VALUE`` holding the base
     (the unweighted number of substantive answers) and ``value=AGREE_VALUE`` holding the
     count and percentage of the upper half of the scale (Agree + Somewhat agree). A group
-    with fewer than ``min_cell`` answers to an item is suppressed: its counts and
-    percentages are empty and the column ``suppressed`` is True. With weights, counts and
-    percentages are weighted; the base stays the number of respondents. The columns are
-    ``coding.tidy.DISTRIBUTION_COLUMNS`` and ``DISTRIBUTION_EXTRA_COLUMNS``.
+    with fewer than ``min_cell`` answers to an item is suppressed
+    (``coding.confidentiality.suppressed``): its counts, percentages and base are empty and
+    the column ``suppressed`` is True. With weights, percentages are weighted and
+    ``weighted_count`` holds the weighted counts; ``count`` and the base stay numbers of
+    respondents. The columns are ``coding.tidy.DISTRIBUTION_COLUMNS`` and
+    ``DISTRIBUTION_EXTRA_COLUMNS``.
     """
     substantive = np.array([not point.missing for point in block.scale])
     positive = np.array([point.name in block.positive for point in block.scale])
@@ -137,38 +140,40 @@ def distribution(
         frame, block, groups, weights, group_order
     ):
         for g, group in enumerate(labels):
-            answered = int(raw[g].sum())
             base = int(raw[g][substantive].sum())
-            suppressed = answered < min_cell
             total = weighted[g][substantive].sum()
             common = {
                 "survey": survey, "question": block.question, "item": item,
                 "item_label": item_label, "group": group, "base": base,
-                "suppressed": suppressed,
+                "suppressed": suppressed(raw[g].sum(), min_cell),
             }  # fmt: skip
             for position, point in enumerate(block.scale):
                 count = weighted[g][position]
                 percent = 100 * count / total if total and not point.missing else np.nan
                 rows.append({
                     **common, "value": point.name, "value_label": point.label,
-                    "count": np.nan if suppressed else count,
-                    "percent": np.nan if suppressed else percent,
+                    "count": raw[g][position], "weighted_count": count, "percent": percent,
                     "missing": point.missing, "order": position,
                 })  # fmt: skip
             agree = weighted[g][positive].sum()
             rows.append({
-                **common, "value": AGREE_VALUE,
-                "value_label": agree_label,
-                "count": np.nan if suppressed else agree,
-                "percent": np.nan if suppressed or not total else 100 * agree / total,
+                **common, "value": AGREE_VALUE, "value_label": agree_label,
+                "count": raw[g][positive].sum(), "weighted_count": agree,
+                "percent": 100 * agree / total if total else np.nan,
                 "missing": False, "order": len(block.scale),
             })  # fmt: skip
             rows.append({
                 **common, "value": BASE_VALUE, "value_label": "Base: substantive answers",
-                "count": np.nan if suppressed else base, "percent": np.nan,
+                "count": base, "weighted_count": base, "percent": np.nan,
                 "missing": False, "order": len(block.scale) + 1,
             })  # fmt: skip
-    return pd.DataFrame(rows, columns=[*DISTRIBUTION_COLUMNS, *DISTRIBUTION_EXTRA_COLUMNS])
+    table = pd.DataFrame(rows, columns=[*DISTRIBUTION_COLUMNS, *DISTRIBUTION_EXTRA_COLUMNS])
+    numbers = ["count", "weighted_count", "percent", "base"]
+    table[numbers] = table[numbers].astype(float)
+    table.loc[table["suppressed"].astype(bool), numbers] = np.nan
+    whole = ["count", "base"]  # respondents: whole numbers, empty where suppressed
+    table[whole] = table[whole].round().astype("Int64")
+    return table
 
 
 def means(
@@ -177,15 +182,16 @@ def means(
     groups: pd.Series,
     survey: str = "",
     weights=None,
-    min_cell: int = 5,
+    min_cell: int = MIN_CELL,
     group_order: list[str] | None = None,
 ) -> pd.DataFrame:
     """Return the mean rating (the index) per item and group with its n, tidy.
 
     Non-substantive answers are left out; a group with fewer than ``min_cell`` ratings is
-    suppressed (n and mean empty, ``suppressed`` True).
+    suppressed (``coding.confidentiality.suppressed``: n and mean empty, ``suppressed``
+    True). With weights the mean is weighted; n stays the number of respondents.
     """
-    scores = np.array([np.nan if p.missing or p.value is None else p.value for p in block.scale])
+    scores = rating_scores(block)
     usable = ~np.isnan(scores)
     if not usable.any():
         raise ValueError(f"question '{block.question}' has no numeric scale values to average")
@@ -197,15 +203,24 @@ def means(
             n = int(raw[g][usable].sum())
             total = weighted[g][usable].sum()
             mean = (weighted[g][usable] * scores[usable]).sum() / total if total else np.nan
-            suppressed = n < min_cell
+            hidden = suppressed(n, min_cell)
             rows.append({
                 "survey": survey, "question": block.question, "item": item,
                 "item_label": item_label, "group": group,
-                "n": np.nan if suppressed else n,
-                "mean": np.nan if suppressed else mean,
-                "suppressed": suppressed,
+                "n": np.nan if hidden else n,
+                "mean": np.nan if hidden else mean,
+                "suppressed": hidden,
             })  # fmt: skip
-    return pd.DataFrame(rows, columns=[*MEAN_COLUMNS, *MEAN_EXTRA_COLUMNS])
+    table = pd.DataFrame(rows, columns=[*MEAN_COLUMNS, *MEAN_EXTRA_COLUMNS])
+    table["n"] = table["n"].astype(float).astype("Int64")  # empty where suppressed
+    return table
+
+
+def rating_scores(block: Block) -> np.ndarray:
+    """Return each scale point's numeric value, NaN for a non-substantive or unvalued one."""
+    return np.array(
+        [np.nan if p.missing or p.value is None else p.value for p in block.scale], dtype=float
+    )
 
 
 def sort_by_overall(tidy_means: pd.DataFrame) -> pd.DataFrame:
@@ -214,80 +229,6 @@ def sort_by_overall(tidy_means: pd.DataFrame) -> pd.DataFrame:
     rank = overall.rank(ascending=False, method="first")
     keyed = tidy_means.assign(_rank=tidy_means.item.map(rank))
     return keyed.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
-
-
-def significance(
-    frame: pd.DataFrame, block: Block, groups: pd.Series, min_expected: float = 5.0
-) -> pd.DataFrame:
-    """Test each item's answers for a difference between groups.
-
-    Chi-square on the substantive answers (groups x scale points), or Fisher's exact test
-    for a 2x2 table whose expected counts are small. ``warning`` says when more than a fifth
-    of the expected counts fall below ``min_expected``, when the chi-square is unreliable.
-    """
-    substantive = [p for p in block.scale if not p.missing]
-    rows = []
-    for _column, item, item_label, raw, _weighted, _labels in _tables(
-        frame,
-        Block(block.question, block.label, block.items, tuple(substantive)),
-        groups,
-        None,
-        None,
-    ):
-        table = raw[1:]
-        table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-        result = {"question": block.question, "item": item, "item_label": item_label,
-                  "groups": table.shape[0], "test": None, "statistic": np.nan,
-                  "p_value": np.nan, "warning": ""}  # fmt: skip
-        if table.shape[0] < 2 or table.shape[1] < 2:
-            result["warning"] = "fewer than two groups or answers: no test"
-            rows.append(result)
-            continue
-        expected = stats.contingency.expected_freq(table)
-        small = (expected < min_expected).mean()
-        if table.shape == (2, 2) and small > 0:
-            statistic, p_value = stats.fisher_exact(table)
-            result.update(test="Fisher's exact", statistic=statistic, p_value=p_value)
-        else:
-            chi2, p_value, dof, _ = stats.chi2_contingency(table, correction=False)
-            result.update(test=f"chi-square ({dof} df)", statistic=chi2, p_value=p_value)
-            if small > 0.2:
-                result["warning"] = (
-                    f"{small:.0%} of expected counts are below {min_expected:g}: unreliable"
-                )
-        rows.append(result)
-    return pd.DataFrame(rows)
-
-
-def rating_difference(
-    frame: pd.DataFrame, block: Block, groups: pd.Series, first: str, second: str
-) -> pd.DataFrame:
-    """Test each item's ratings for a difference between two groups (Mann-Whitney U)."""
-    values = {p.name: p.value for p in block.scale if not p.missing and p.value is not None}
-    labels = groups.astype("object")
-    rows = []
-    for column, item, item_label in block.items:
-        rated = (
-            frame[column]
-            .astype("object")
-            .map(lambda v: values.get(str(v).removesuffix(".0")) if pd.notna(v) else None)
-        )
-        a = rated[labels == first].dropna().astype(float)
-        b = rated[labels == second].dropna().astype(float)
-        result = {"question": block.question, "item": item, "item_label": item_label,
-                  "n_first": len(a), "n_second": len(b), "statistic": np.nan,
-                  "p_value": np.nan, "warning": ""}  # fmt: skip
-        if len(a) and len(b):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                test = stats.mannwhitneyu(a, b, alternative="two-sided")
-            result.update(statistic=test.statistic, p_value=test.pvalue)
-            if min(len(a), len(b)) < 5:
-                result["warning"] = "fewer than 5 ratings in a group: the test has little power"
-        else:
-            result["warning"] = "a group has no ratings: no test"
-        rows.append(result)
-    return pd.DataFrame(rows)
 
 
 def poststratify(groups: pd.Series, population_shares: dict[str, float]) -> pd.Series:
@@ -309,3 +250,12 @@ def poststratify(groups: pd.Series, population_shares: dict[str, float]) -> pd.S
     sample = labels.value_counts(normalize=True)
     weights = labels.map(lambda g: population_shares[g] / sample[g])
     return weights.astype(float)
+
+
+def __getattr__(name: str):
+    """Return the tests of difference (now in ``coding.difference``) from their old place."""
+    if name in ("significance", "rating_difference"):
+        from coding import difference
+
+        return getattr(difference, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import pandas as pd
 
-from coding.tidy import ALL, FREQUENCY_COLUMNS, UNCODED
+from coding.confidentiality import MIN_CELL, suppressed
+from coding.tidy import ALL, FREQUENCY_COLUMNS, FREQUENCY_EXTRA_COLUMNS, UNCODED
 
 
-def code_frequency(coding: pd.DataFrame, answers: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+def code_frequency(
+    coding: pd.DataFrame, answers: pd.DataFrame, codes: list[str], min_cell: int = MIN_CELL
+) -> pd.DataFrame:
     """Count the respondents who mention each code, overall and per group.
 
     ``coding`` has one row per (survey, response_id, code) of one coder; ``answers`` one row
     per non-empty answer with its ``group``. The base of a share is the number of
     respondents in the group who answered the question; an answer may carry several codes,
-    so shares can add up to more than 100%. Returns the tidy table in
-    ``coding.tidy.FREQUENCY_COLUMNS``, codes in order of overall frequency.
+    so shares can add up to more than 100%. A group whose base is below ``min_cell`` is
+    suppressed (``coding.confidentiality.suppressed``): its respondents, base and share are
+    empty. Returns the tidy table in ``coding.tidy.FREQUENCY_COLUMNS`` and
+    ``FREQUENCY_EXTRA_COLUMNS``, codes in order of overall frequency (over every group).
     """
     keys = ["survey", "response_id"]
     groups = answers[keys + ["group"]].drop_duplicates(keys)
@@ -36,20 +41,30 @@ def code_frequency(coding: pd.DataFrame, answers: pd.DataFrame, codes: list[str]
             part = selected if group == ALL else selected[selected.group == group]
             base = int(bases.get(group, 0))
             count = int(len(part.drop_duplicates(keys)))
+            hidden = suppressed(base, min_cell)
             rows.append(
                 {
                     "code": code,
                     "group": group,
-                    "respondents": count,
-                    "base": base,
-                    "share": count / base if base else None,
+                    "respondents": None if hidden else count,
+                    "base": None if hidden else base,
+                    "share": count / base if base and not hidden else None,
+                    "suppressed": hidden,
                 }
             )
-    return pd.DataFrame(rows, columns=FREQUENCY_COLUMNS)
+    table = pd.DataFrame(rows, columns=[*FREQUENCY_COLUMNS, *FREQUENCY_EXTRA_COLUMNS])
+    whole = ["respondents", "base"]
+    table[whole] = table[whole].astype("Int64")  # whole numbers, empty where suppressed
+    table["share"] = table["share"].astype(float)
+    return table
 
 
 def frequency_table(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Return the tidy frequency as a wide table: a row per code, n and % per group."""
+    """Return the tidy frequency as a wide table: a row per code, n and % per group.
+
+    A suppressed group's cells are empty (``coding.tidy`` FREQUENCY_EXTRA_COLUMNS says
+    which groups are suppressed).
+    """
     wide = tidy.pivot(index="code", columns="group", values=["respondents", "share"])
     order = list(dict.fromkeys(tidy["code"]))
     groups = list(dict.fromkeys(tidy["group"]))

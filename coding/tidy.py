@@ -12,10 +12,14 @@ scale, then two summary rows per item and group, in the columns ``DISTRIBUTION_C
 - ``group``: the group's label; ``ALL`` for everyone, ``NO_ANSWER`` for those who did
   not answer the grouping question;
 - ``value``, ``value_label``: the scale point's name and label, in scale order;
-- ``count``, ``percent``: answers (weighted, if weights are given) and their percentage
-  (0-100) of the substantive answers; empty for a non-substantive point's percentage;
+- ``count``, ``percent``: the number of answers (respondents, never weighted) and their
+  percentage (0-100) of the substantive answers, weighted if weights are given; empty for
+  a non-substantive point's percentage;
+- ``weighted_count``: the answers weighted (equal to ``count`` without weights); the CSV
+  has it, after ``count``, only when the table is weighted (``WEIGHTED_DISTRIBUTION_COLUMNS``);
 - ``base``: the unweighted number of substantive answers of the item and group;
-- ``suppressed``: True when the group gave too few answers; its numbers are then empty;
+- ``suppressed``: True when the group gave too few answers (``coding.confidentiality``
+  decides); its numbers, the base included, are then empty;
 - ``missing``: True for a non-substantive point ("Do not know");
 - ``order``: the point's position on the scale, the summary rows after it.
 
@@ -29,8 +33,9 @@ ratings, ``mean`` rating) followed by ``MEAN_EXTRA_COLUMNS`` (``suppressed``, as
 
 Code frequency (``coding.frequency.code_frequency``): one row per code and group in
 ``FREQUENCY_COLUMNS``: the respondents who mention the code, the base (respondents in
-the group who answered) and the share (0-1). ``code=UNCODED`` counts the answers given no
-code; ``group=ALL`` is everyone.
+the group who answered) and the share (0-1), followed by ``FREQUENCY_EXTRA_COLUMNS``
+(``suppressed``: the group's base is below the minimum cell, and its numbers are empty).
+``code=UNCODED`` counts the answers given no code; ``group=ALL`` is everyone.
 """
 
 from __future__ import annotations
@@ -42,7 +47,11 @@ DISTRIBUTION_COLUMNS = [
     "survey", "question", "item", "item_label", "group",
     "value", "value_label", "count", "percent",
 ]  # fmt: skip
-DISTRIBUTION_EXTRA_COLUMNS = ["base", "suppressed", "missing", "order"]
+DISTRIBUTION_EXTRA_COLUMNS = ["weighted_count", "base", "suppressed", "missing", "order"]
+WEIGHTED_DISTRIBUTION_COLUMNS = [
+    "survey", "question", "item", "item_label", "group",
+    "value", "value_label", "count", "weighted_count", "percent",
+]  # fmt: skip
 BASE_VALUE, AGREE_VALUE = "_base", "_agree"
 SUMMARY_VALUES = (AGREE_VALUE, BASE_VALUE)
 
@@ -50,4 +59,5 @@ MEAN_COLUMNS = ["survey", "question", "item", "item_label", "group", "n", "mean"
 MEAN_EXTRA_COLUMNS = ["suppressed"]
 
 FREQUENCY_COLUMNS = ["code", "group", "respondents", "base", "share"]
+FREQUENCY_EXTRA_COLUMNS = ["suppressed"]
 UNCODED = "(uncoded)"

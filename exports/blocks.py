@@ -25,6 +25,9 @@ class TableBlock:
         joined with a space.
     percent_columns : list of str
         Columns holding fractions 0-1, shown as percentages (0.45 as 45%).
+    decimal_columns : list of str
+        Columns whose numbers are always shown to two decimals, whole ones too (a mean
+        of 2 as 2.00, among 2.60), such as mean ratings and weighted counts.
     notes : list of str
         Lines written under the table (base, exclusions, suppression rule).
     """
@@ -34,6 +37,7 @@ class TableBlock:
     table: pd.DataFrame
     percent_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    decimal_columns: list[str] = field(default_factory=list)
 
 
 def column_name(label) -> str:
@@ -41,6 +45,11 @@ def column_name(label) -> str:
     if isinstance(label, tuple):
         return " ".join(str(part) for part in label if str(part) != "")
     return str(label)
+
+
+def decimal_names(block: TableBlock) -> set[str]:
+    """Return the flat header names of the block's two-decimal columns."""
+    return {column_name(label) for label in block.decimal_columns}
 
 
 def flat_table(block: TableBlock) -> tuple[pd.DataFrame, set[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from exports.blocks import TableBlock, flat_table, is_missing
+from exports.blocks import TableBlock, decimal_names, flat_table, is_missing
 
 __all__ = ["TableBlock", "to_markdown"]
 
@@ -16,8 +16,11 @@ def _escape(text: str) -> str:
     return " ".join(text.split()) if ("\n" in text or "\r" in text) else text
 
 
-def _format(value, percent: bool) -> str:
-    """Return a cell as shown: fractions as 45%, whole numbers plain, others to 2 places."""
+def _format(value, percent: bool, fixed: bool = False) -> str:
+    """Return a cell as shown: fractions as 45%, whole numbers plain, others to 2 places.
+
+    With ``fixed`` (a two-decimal column) every number has 2 places, whole ones too.
+    """
     if is_missing(value):
         return ""
     if isinstance(value, np.generic):
@@ -26,7 +29,7 @@ def _format(value, percent: bool) -> str:
         return _escape(str(value))
     if percent:
         return f"{value:.0%}"
-    if isinstance(value, float) and not value.is_integer():
+    if fixed or (isinstance(value, float) and not value.is_integer()):
         return f"{value:.2f}"
     return str(int(value))
 
@@ -49,8 +52,11 @@ def pipe_table(block: TableBlock) -> str:
     ]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
     names = [str(name) for name in table.columns]
+    fixed = decimal_names(block)
     for row in table.itertuples(index=False, name=None):
-        cells = [_format(v, name in percent) for v, name in zip(row, names, strict=True)]
+        cells = [
+            _format(v, name in percent, name in fixed) for v, name in zip(row, names, strict=True)
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

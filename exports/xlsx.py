@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from exports._files import replaced
-from exports.blocks import TableBlock, flat_table, is_missing
+from exports.blocks import TableBlock, decimal_names, flat_table, is_missing
 from exports.safety import neutralise_text
 
 __all__ = ["TableBlock", "sheet_names", "write_workbook"]
@@ -83,7 +83,7 @@ def _number_format(column: pd.Series, percent: bool, decimals: bool) -> str | No
     return None
 
 
-def _write_rows(sheet, table: pd.DataFrame, first_row: int, percent: set[str], decimals: bool):
+def _write_rows(sheet, table, first_row: int, percent: set[str], decimals: bool, fixed=()):
     """Write the header (bold) and rows from first_row on; return the column widths."""
     columns = [str(name) for name in table.columns]
     widths = [len(name) for name in columns]
@@ -92,7 +92,7 @@ def _write_rows(sheet, table: pd.DataFrame, first_row: int, percent: set[str], d
         cell.font = BOLD
         cell.data_type = "s"
     formats = [
-        _number_format(table.iloc[:, c], name in percent, decimals)
+        "0.00" if name in fixed else _number_format(table.iloc[:, c], name in percent, decimals)
         for c, name in enumerate(columns)
     ]
     for r, row in enumerate(table.itertuples(index=False, name=None), start=first_row + 1):
@@ -124,7 +124,7 @@ def _table_sheet(sheet: Worksheet, block: TableBlock) -> None:
     title.font = Font(bold=True, size=12)
     if title.value is not None:
         title.data_type = "s"
-    widths = _write_rows(sheet, table, 2, percent, decimals=True)
+    widths = _write_rows(sheet, table, 2, percent, decimals=True, fixed=decimal_names(block))
     row = 2 + len(table) + 2
     for note in block.notes:
         cell = sheet.cell(row=row, column=1, value=_cell_value(note))

@@ -431,16 +431,20 @@ def cluster(context: Context, survey, question, k, seed, output):
     "--by", default="survey", show_default=True, help="survey, or a single-choice question."
 )
 @click.option("--coder", help="Whose coding to count [the only coder, if there is one].")
+@click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
+              help="Groups with fewer answers are suppressed.")  # fmt: skip
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV file [stdout]."
 )
 @with_app
-def codes(context: Context, survey, question, by, coder, output):
+def codes(context: Context, survey, question, by, coder, min_cell, output):
     """Write the code frequency table: respondents per code, overall and per group.
 
     The CSV is tidy: code,group,respondents,base,share, where base is the number of
     respondents in the group who answered the question and share = respondents / base.
+    A group with fewer than --min-cell answers is suppressed: its numbers are left empty.
     """
+    from coding.tidy import FREQUENCY_COLUMNS
     from surveyapp.analysis.open_answers import CodingError
 
     open_question = _open_question(context, survey, question)
@@ -451,10 +455,10 @@ def codes(context: Context, survey, question, by, coder, output):
             raise click.UsageError(f"name the coder with --coder ({found})")
         coder = coders[0]
     try:
-        table = open_question.frequency(coder, by)
+        table = open_question.frequency(coder, by, min_cell)
     except CodingError as error:
         raise click.BadParameter(str(error), param_hint="--by") from None
-    write_csv(table, output or sys.stdout)
+    write_csv(table[FREQUENCY_COLUMNS], output or sys.stdout)
 
 
 def _stat_option(help_text: str):

@@ -308,3 +308,27 @@ def test_answer_filter_takes_any_text(client, auth, answers, show):
     auth.sign_in()
     response = client.get(f"/evaluate/coding/{QUESTION}/answers", query_string={"show": show})
     assert response.status_code == 200
+
+
+def test_frequency_page_takes_a_minimum_cell(client, auth, db, answers):
+    from surveyapp.store.codings import Codebook
+
+    book = Codebook(db, QUESTION)
+    funding = book.add_code("Funding", "ana")
+    for rid in range(1, 11):
+        book.set_codes("staff", rid, [funding], "ana")
+    auth.sign_in()
+    path = f"/evaluate/coding/{QUESTION}/frequency"
+    page = client.get(f"{path}?by=region").get_data(as_text=True)
+    assert 'name="min_cell" value="5"' in page
+    assert "Africa (n = " in page and "fewer than 5 answers are suppressed" in page
+    strict = client.get(f"{path}?by=region&min_cell=1000").get_data(as_text=True)
+    assert "Africa (n &lt; 1000)" in strict and "suppressed" in strict
+    assert "“" not in strict.split("</h1>")[1]  # no group shown, so no answer quoted
+    assert "“" in page.split("</h1>")[1]
+    download = client.get(f"{path}.csv?by=region&min_cell=1000").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(download)))
+    assert rows and all(r["respondents"] == "" for r in rows)
+    refused = client.get(f"{path}?min_cell=0")
+    assert refused.status_code == 302
+    assert "at least 1" in client.get(refused.headers["Location"]).get_data(as_text=True)

@@ -15,8 +15,6 @@ from coding.crosstab import (
     distribution,
     means,
     poststratify,
-    rating_difference,
-    significance,
     sort_by_overall,
 )
 from coding.tidy import (
@@ -126,16 +124,20 @@ def test_empty_group_has_no_numbers_and_no_division_by_zero():
     assert cell(all_dk, "Staff", BASE_VALUE, "count") == 0
 
 
-def test_weights_change_counts_and_percentages_but_not_the_base():
+def test_weights_change_percentages_and_weighted_counts_but_not_counts_or_base():
     # Staff 5 x agree (weight 0.5 each), constituents 5 x disagree (weight 1.5 each):
-    # weighted All: agree 2.5, disagree 7.5 -> 25% / 75%; base stays 10.
+    # weighted All: agree 2.5, disagree 7.5 -> 25% / 75%; counts and base stay respondents.
     frame, groups = answers(["agree"] * 5, ["disagree"] * 5)
     weights = np.array([0.5] * 5 + [1.5] * 5)
     table = distribution(frame, STATEMENT, groups, weights=weights)
     assert cell(table, "All", "agree") == pytest.approx(25)
     assert cell(table, "All", "disagree") == pytest.approx(75)
-    assert cell(table, "All", "agree", "count") == pytest.approx(2.5)
+    assert cell(table, "All", "agree", "weighted_count") == pytest.approx(2.5)
+    assert cell(table, "All", "agree", "count") == 5
+    assert cell(table, "All", AGREE_VALUE, "count") == 5
     assert cell(table, "All", BASE_VALUE, "count") == 10
+    plain = distribution(frame, STATEMENT, groups)
+    assert (plain["count"].fillna(-1) == plain["weighted_count"].fillna(-1)).all()
 
 
 def test_poststratification_matches_population_shares():
@@ -187,39 +189,6 @@ def test_count_answers_is_a_bincount_of_group_and_value():
     values = np.array([0, 1, 1, -1, 2])
     group_codes = np.array([0, 0, 1, 1, 1])
     assert count_answers(values, group_codes, 3, 2).tolist() == [[1, 1, 0], [0, 1, 1]]
-
-
-def test_chi_square_with_a_warning_when_expected_counts_are_small():
-    frame, groups = answers(["agree"] * 20 + ["disagree"] * 5, ["disagree"] * 15 + ["agree"] * 5)
-    [row] = significance(frame, STATEMENT, groups).to_dict("records")
-    assert row["test"].startswith("chi-square")
-    assert row["p_value"] < 0.001
-    assert row["warning"] == ""
-    small, small_groups = answers(
-        ["agree", "agree", "somewhat_agree"], ["disagree", "somewhat_disagree"]
-    )
-    [tiny] = significance(small, STATEMENT, small_groups).to_dict("records")
-    assert "unreliable" in tiny["warning"]
-
-
-def test_fisher_exact_for_a_small_two_by_two_table():
-    block = Block("q", "Q", (("q", "", "Q"),), AGREEMENT[:1] + AGREEMENT[3:4])
-    frame = pd.DataFrame({"q": ["agree"] * 4 + ["disagree"] + ["agree"] + ["disagree"] * 4})
-    groups = pd.Series(["A"] * 5 + ["B"] * 5)
-    [row] = significance(frame, block, groups).to_dict("records")
-    assert row["test"] == "Fisher's exact"
-    assert row["p_value"] == pytest.approx(
-        0.2063, abs=1e-3
-    )  # scipy.stats.fisher_exact [[4,1],[1,4]]
-
-
-def test_mann_whitney_between_two_groups_of_ratings():
-    block = Block("areas", "Areas", (("areas.health", "health", "Health"),), PRIORITY)
-    frame = pd.DataFrame({"areas.health": ["5"] * 8 + ["1"] * 8})
-    groups = pd.Series(["Staff"] * 8 + ["Constituents"] * 8)
-    [row] = rating_difference(frame, block, groups, "Staff", "Constituents").to_dict("records")
-    assert row["n_first"] == 8 and row["n_second"] == 8
-    assert row["p_value"] < 0.001
 
 
 # Table 6 of the report: mean priority (5 = top priority) for staff overall, by the staff

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -27,22 +28,22 @@ def fielded(app, db):
     return app
 
 
+def command(app, questionnaire_dir, *args, expect=0):
+    """Run surveyapp over the app's database and questionnaires; return the result."""
+    result = CliRunner().invoke(
+        main,
+        ["--db", app.config["DATABASE"], "--questionnaires", str(questionnaire_dir),
+         *map(str, args)],
+    )  # fmt: skip
+    assert result.exit_code == expect, result.output
+    assert "Traceback" not in result.output
+    return result
+
+
 @pytest.fixture
 def run(fielded, questionnaire_dir):
     def invoke(*args, expect=0):
-        result = CliRunner().invoke(
-            main,
-            [
-                "--db",
-                fielded.config["DATABASE"],
-                "--questionnaires",
-                str(questionnaire_dir),
-                *map(str, args),
-            ],
-        )
-        assert result.exit_code == expect, result.output
-        assert "Traceback" not in result.output
-        return result
+        return command(fielded, questionnaire_dir, *args, expect=expect)
 
     return invoke
 
@@ -249,3 +250,121 @@ def test_workspace_shows_tables_charts_and_downloads(client, auth, fielded):
 def test_crosstabs_need_an_evaluator(client, path):
     response = client.get(path)
     assert response.status_code == 302
+
+
+@pytest.fixture
+def whole_means(app, db):
+    """12 staff who rate every area, Informal Economy 4 by all; Health left out by two."""
+    questionnaires = app.extensions["questionnaires"]
+    staff = questionnaires["staff"]
+    frame = synthetic_responses(staff, 12, seed=8)
+    areas = [c.name for c in staff.columns() if c.name.startswith("priority_areas.")]
+    for number, column in enumerate(areas):
+        frame[column] = [str(1 + (number + i) % 5) for i in range(12)]
+    frame["priority_areas.informal_economy"] = "4"
+    frame.loc[[0, 1], "priority_areas.health"] = None
+    seed_responses(db, staff, frame)
+    return app
+
+
+def test_mean_tables_give_n_and_two_decimals_everywhere(
+    whole_means, questionnaire_dir, client, auth, tmp_path
+):
+    def run(*args):
+        return command(whole_means, questionnaire_dir, *args)
+
+    query = ["staff", "--by", "survey", "--stat", "mean", "--question", "priority_areas"]
+    markdown = run("crosstab", *query, "--format", "md").output
+    lines = [line.strip("|").split(" | ") for line in markdown.splitlines() if "|" in line]
+    header = [cell.strip() for cell in lines[0]]
+    # n is 12 for every area but Health (10): the staff column has an n column beside it
+    assert header == ["Item", "All", "All n", "Survey of ILO staff", "Survey of ILO staff n"]
+    rows = {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in lines[2:]}
+    assert rows["Informal Economy"] == ["4.00", "12", "4.00", "12"]
+    assert rows["Health"][1] == rows["Health"][3] == "10"
+    assert all(re.fullmatch(r"\d\.\d\d", row[0]) for row in rows.values())
+    out = tmp_path / "means.xlsx"
+    run("crosstab", *query, "--format", "xlsx", "-o", out)
+    sheet = openpyxl.load_workbook(out)["priority_areas"]
+    assert [c.value for c in sheet[2]] == header
+    informal = next(
+        row for row in sheet.iter_rows(min_row=3) if row[0].value == "Informal Economy"
+    )
+    assert [c.value for c in informal[1:]] == [4.0, 12, 4.0, 12]
+    assert informal[1].number_format == "0.00" and informal[2].number_format == "General"
+    auth.sign_in()
+    page = client.get("/evaluate/crosstabs/?survey=staff&by=survey&stat=mean")
+    html = page.get_data(as_text=True)
+    assert '<th scope="col">All n</th>' in html
+    assert re.search(r"Informal Economy</th><td>4\.00</td><td>12</td><td>4\.00</td>", html)
+
+
+def test_constant_n_goes_in_the_header(run):
+    markdown = run("crosstab", "staff", "--by", "region", "--stat", "mean",
+                   "--question", "priority_areas", "--format", "md").output  # fmt: skip
+    header = markdown.splitlines()[2]
+    assert "All (n = 40) |" in header  # synthetic staff rate every area
+    assert re.search(r"\| Africa \(n = \d+\) \|", header)
+
+
+def test_weighted_counts_are_labelled_and_the_counts_stay_respondents(run, client, auth):
+    weighting = ["--poststratify", "survey", "--shares", "staff=0.5,constituents=0.5"]
+    both = ["crosstab", "staff,constituents", "--by", "survey", "--question", "relevance"]
+    plain = list(csv.DictReader(io.StringIO(run(*both).output)))
+    weighted = list(csv.DictReader(io.StringIO(run(*both, *weighting).output)))
+    assert list(weighted[0])[7:10] == ["count", "weighted_count", "percent"]
+    assert "weighted_count" not in plain[0]
+    assert [r["count"] for r in weighted] == [r["count"] for r in plain]
+    dont_know = [
+        r for r in weighted if r["value"] == "dont_know" and r["count"] not in ("", "0.0")
+    ]
+    assert dont_know and any(r["weighted_count"] != r["count"] for r in dont_know)
+    markdown = run(*both, *weighting, "--format", "md").output
+    header = [cell.strip() for cell in markdown.splitlines()[2].strip("|").split(" | ")]
+    assert "Do not know (count)" in header and "Do not know (weighted count)" in header
+    rows = [line.strip("|").split(" | ") for line in markdown.splitlines()[4:7]]
+    counts = [row[header.index("Do not know (count)")].strip() for row in rows]
+    assert all(re.fullmatch(r"\d+", count) for count in counts)  # respondents, whole
+    weights = [row[header.index("Do not know (weighted count)")].strip() for row in rows]
+    assert all(re.fullmatch(r"\d+\.\d\d", value) for value in weights)
+    assert "n and counts are numbers of respondents" in markdown
+    auth.sign_in()
+    html = client.get("/evaluate/crosstabs/?survey=staff&survey=constituents&by=survey").get_data(
+        as_text=True
+    )
+    assert "Do not know (weighted count)" not in html  # the workspace does not weight
+
+
+def test_workspace_tests_every_table_with_effect_sizes(client, auth, fielded, db):
+    from scipy import stats
+
+    from surveyapp.analysis.survey_tables import make_crosstab
+
+    auth.sign_in()
+    both = "/evaluate/crosstabs/?survey=staff&survey=constituents&by=survey"
+    answers = client.get(both).get_data(as_text=True)
+    assert "full scale" in answers
+    assert "Agree + Somewhat agree vs Somewhat disagree + Disagree" in answers
+    assert "Cramér&#39;s V" in answers
+    assert "unreliable" not in answers
+    ratings = client.get(f"{both}&stat=mean").get_data(as_text=True)
+    assert "Mann-Whitney U" in ratings and "rank-biserial r" in ratings
+    result = make_crosstab(db, fielded.extensions["questionnaires"], ["staff", "constituents"],
+                           "survey", "mean", questions=["priority_areas"])  # fmt: skip
+    [(block, _table)] = result.tables
+    row = result.tests(block).set_index("item").loc["informal_economy"]
+    column = result.frame["priority_areas.informal_economy"].astype(float)
+    staff = column[result.frame.survey == "staff"].dropna()
+    partners = column[result.frame.survey == "constituents"].dropna()
+    expected = stats.mannwhitneyu(staff, partners, alternative="two-sided")
+    assert row.statistic == pytest.approx(expected.statistic)
+    assert row.p_value == pytest.approx(expected.pvalue)
+    assert row.effect_size == pytest.approx(
+        2 * expected.statistic / (len(staff) * len(partners)) - 1
+    )
+    assert f"{row.p_value:.3f}" in ratings and f"rank-biserial r {row.effect_size:.2f}" in ratings
+    regions = client.get("/evaluate/crosstabs/?survey=constituents&by=region&stat=mean").get_data(
+        as_text=True
+    )
+    assert "fewer than two groups to compare: no test" in regions
+    assert "(each n &lt; 5) left out" in regions

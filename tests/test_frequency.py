@@ -7,7 +7,7 @@ import pytest
 import sqlite_utils
 
 from coding.frequency import code_frequency, frequency_table
-from coding.tidy import ALL, FREQUENCY_COLUMNS, UNCODED
+from coding.tidy import ALL, FREQUENCY_COLUMNS, FREQUENCY_EXTRA_COLUMNS, UNCODED
 from surveyapp.store.codings import Codebook
 from surveyapp.store.migrations import migrate
 
@@ -66,8 +66,9 @@ def codebook(tmp_path):
 
 
 def as_rows(tidy: pd.DataFrame) -> list[tuple]:
-    """Return the tidy table's rows, shares rounded to 6 places."""
-    return [(*row[:4], round(row[4], 6)) for row in tidy.itertuples(index=False, name=None)]
+    """Return the tidy table's rows in the CSV's columns, shares rounded to 6 places."""
+    rows = tidy[FREQUENCY_COLUMNS].itertuples(index=False, name=None)
+    return [(*row[:4], round(row[4], 6)) for row in rows]
 
 
 def rounded(rows: list[tuple]) -> list[tuple]:
@@ -75,17 +76,15 @@ def rounded(rows: list[tuple]) -> list[tuple]:
 
 
 def test_frequency_matches_the_table_counted_by_hand(codebook):
-    tidy = code_frequency(codebook.coding("ana"), ANSWERS, ["A", "B"])
-    assert (
-        list(tidy.columns)
-        == FREQUENCY_COLUMNS
-        == ["code", "group", "respondents", "base", "share"]
-    )
+    tidy = code_frequency(codebook.coding("ana"), ANSWERS, ["A", "B"], min_cell=1)
+    assert FREQUENCY_COLUMNS == ["code", "group", "respondents", "base", "share"]
+    assert list(tidy.columns) == [*FREQUENCY_COLUMNS, *FREQUENCY_EXTRA_COLUMNS]
+    assert not tidy.suppressed.any()
     assert as_rows(tidy) == rounded(EXPECTED)
 
 
 def test_shares_can_add_up_to_more_than_all_respondents(codebook):
-    tidy = code_frequency(codebook.coding("ana"), ANSWERS, ["A", "B"])
+    tidy = code_frequency(codebook.coding("ana"), ANSWERS, ["A", "B"], min_cell=1)
     overall = tidy[tidy.group == ALL]
     assert overall.share.sum() == pytest.approx(7 / 6)
     assert overall.respondents.sum() == 7 > len(ANSWERS)
@@ -96,7 +95,7 @@ def test_repeated_coding_rows_count_a_respondent_once():
         [("staff", 1, "A"), ("staff", 1, "A"), ("staff", 2, "A")],
         columns=["survey", "response_id", "code"],
     )
-    tidy = code_frequency(coding, ANSWERS, ["A"])
+    tidy = code_frequency(coding, ANSWERS, ["A"], min_cell=1)
     assert tidy.set_index(["code", "group"]).loc[("A", ALL), "respondents"] == 2
     assert tidy.set_index(["code", "group"]).loc[(UNCODED, ALL), "respondents"] == 4
 
@@ -112,7 +111,7 @@ def test_equally_frequent_codes_keep_the_codebook_order(codes, order):
     coding = pd.DataFrame(
         [("staff", 1, "A"), ("staff", 2, "B")], columns=["survey", "response_id", "code"]
     )
-    tidy = code_frequency(coding, ANSWERS, codes)
+    tidy = code_frequency(coding, ANSWERS, codes, min_cell=1)
     assert list(dict.fromkeys(tidy.code)) == order
     unused = tidy[tidy.code == "C"]
     assert unused.respondents.tolist() == [0, 0, 0]
@@ -121,7 +120,7 @@ def test_equally_frequent_codes_keep_the_codebook_order(codes, order):
 
 def test_nothing_coded_leaves_everyone_uncoded():
     coding = pd.DataFrame(columns=["survey", "response_id", "code"])
-    tidy = code_frequency(coding, ANSWERS, ["A"])
+    tidy = code_frequency(coding, ANSWERS, ["A"], min_cell=1)
     assert as_rows(tidy) == rounded(
         [
             ("A", ALL, 0, 6, 0),
@@ -135,7 +134,7 @@ def test_nothing_coded_leaves_everyone_uncoded():
 
 
 def test_frequency_table_has_a_row_per_code_and_n_and_share_per_group(codebook):
-    wide = frequency_table(code_frequency(codebook.coding("ana"), ANSWERS, ["A", "B"]))
+    wide = frequency_table(code_frequency(codebook.coding("ana"), ANSWERS, ["A", "B"], min_cell=1))
     assert wide.shape == (3, 6)
     assert list(wide.index) == ["B", "A", UNCODED]
     assert list(wide.columns) == [
@@ -149,3 +148,21 @@ def test_frequency_table_has_a_row_per_code_and_n_and_share_per_group(codebook):
     assert wide.loc["B", ("respondents", "Staff")] == 3
     assert wide.loc["A", ("share", "Constituents")] == pytest.approx(0.5)
     assert wide.loc[UNCODED, ("share", ALL)] == pytest.approx(2 / 6)
+
+
+def test_groups_below_the_minimum_cell_have_no_numbers():
+    # Constituents gave 2 answers and staff 4: with the default minimum of 5 both groups are
+    # suppressed and only All (6) is shown; with a minimum of 3 staff are shown.
+    coded = pd.DataFrame(
+        [("staff", 1, "A"), ("constituents", 1, "A")], columns=["survey", "response_id", "code"]
+    )
+    tidy = code_frequency(coded, ANSWERS, ["A"])
+    shown = tidy[~tidy.suppressed]
+    assert set(shown.group) == {ALL}
+    hidden = tidy[tidy.suppressed]
+    assert set(hidden.group) == {"Constituents", "Staff"}
+    assert hidden[["respondents", "base", "share"]].isna().all().all()
+    lower = code_frequency(coded, ANSWERS, ["A"], min_cell=3).set_index(["code", "group"])
+    assert lower.loc[("A", "Staff"), "respondents"] == 1
+    assert lower.loc[("A", "Constituents"), "suppressed"]
+    assert pd.isna(lower.loc[("A", "Constituents"), "respondents"])

@@ -10,6 +10,7 @@ import sqlite_utils
 
 from coding.cluster import ClusteringError, closest_to_centre, propose_codes
 from coding.codebook import CodingError
+from coding.confidentiality import MIN_CELL, check_min_cell, shown_groups, suppressed
 from coding.crosstab import NO_ANSWER
 from coding.embeddings import default_embedder
 from coding.frequency import code_frequency
@@ -37,6 +38,14 @@ def open_questions(questionnaires: dict[str, Questionnaire]) -> dict[str, list[s
             if question.kind.open_text:
                 found.setdefault(question.name, []).append(survey)
     return found
+
+
+def _checked(min_cell: int) -> int:
+    """Return the minimum cell, or raise CodingError when it is below 1."""
+    try:
+        return check_min_cell(min_cell)
+    except ValueError as error:
+        raise CodingError(str(error)) from None
 
 
 class OpenQuestion:
@@ -167,14 +176,31 @@ class OpenQuestion:
         keys = ["survey", "response_id"]
         return answers.merge(values[keys + ["group"]], on=keys, how="left")
 
-    def frequency(self, coder: str, by: str = "survey") -> pd.DataFrame:
-        """Return the tidy code frequency table of one coder's coding."""
-        codes = [c["name"] for c in self.codebook.codes()]
-        return code_frequency(self.codebook.coding(coder), self.groups(by), codes)
+    def frequency(self, coder: str, by: str = "survey", min_cell: int = MIN_CELL) -> pd.DataFrame:
+        """Return the tidy code frequency table of one coder's coding.
 
-    def quotes(self, coder: str, per_code: int = 2) -> dict[str, list[str]]:
-        """Return for each code the coded answers closest to the code's centre."""
-        coding = self.codebook.coding(coder).merge(self.answers(), on=["survey", "response_id"])
+        Groups with fewer than ``min_cell`` answers are suppressed (their numbers empty).
+        """
+        min_cell = _checked(min_cell)
+        codes = [c["name"] for c in self.codebook.codes()]
+        return code_frequency(self.codebook.coding(coder), self.groups(by), codes, min_cell)
+
+    def quotes(
+        self, coder: str, per_code: int = 2, by: str = "survey", min_cell: int = MIN_CELL
+    ) -> dict[str, list[str]]:
+        """Return for each code the coded answers closest to the code's centre.
+
+        Only answers of groups (by ``by``) shown in the frequency table are quoted: a group
+        with fewer than ``min_cell`` answers, suppressed there, is never quoted either.
+        """
+        min_cell = _checked(min_cell)
+        answers = self.groups(by)
+        sizes = answers.groupby("group").size()
+        if suppressed(len(answers), min_cell):
+            return {}
+        shown = shown_groups(sizes.to_dict(), min_cell)
+        answers = answers[answers.group.isin(shown)]
+        coding = self.codebook.coding(coder).merge(answers, on=["survey", "response_id"])
         quotes = {}
         for code, group in coding.groupby("code"):
             texts = group.text.tolist()

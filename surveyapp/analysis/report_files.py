@@ -25,35 +25,42 @@ def notes_of(result: Crosstab, block) -> list[str]:
         dk = f" ({', '.join(missing)} counted apart, not in the percentages)" if missing else ""
         notes.append(f"Percentages of the substantive answers; n = their number{dk}.")
     else:
-        notes.append("Mean rating (index) of those who rated the item; n = their number.")
+        notes.append(
+            "Mean rating (index) of those who rated the item, to two decimals; n = their"
+            " number, in the group's header where it is the same for every item."
+        )
     notes.append(
         f"Groups with fewer than {result.min_cell} answers are suppressed to preserve"
         " confidentiality."
     )
-    if result.weighted:
-        notes.append(f"Percentages and means {result.weighted}; n is unweighted.")
+    if result.weighted and result.stat == "distribution":
+        notes.append(
+            f"Percentages and weighted counts {result.weighted}; n and counts are numbers"
+            " of respondents."
+        )
+    elif result.weighted:
+        notes.append(f"Means {result.weighted}; n is the number of respondents.")
     notes.append(f"Surveys: {', '.join(result.surveys)}; groups: {result.by}.")
     return notes
 
 
 def display_table(result: Crosstab, table):
-    """Return a block's wide table with suppressed cells spelt out, and its % columns."""
+    """Return a block's wide table with suppressed cells spelt out, its % columns, and the
+    columns shown to two decimals (means, weighted counts)."""
     if result.stat == "distribution":
-        wide, percent_columns = wide_distribution(table)
+        wide, percent_columns = wide_distribution(table, weighted=bool(result.weighted))
         suppressed = wide.pop("suppressed")
         value_columns = [c for c in wide.columns if c not in ("Item", "Group")]
         wide[value_columns] = wide[value_columns].astype(object)
         wide.loc[suppressed, value_columns] = SUPPRESSED
-        return wide, percent_columns
-    wide = wide_means(table).astype(object)
-    flags = table.pivot_table(index="item_label", columns="group", values="suppressed", sort=False)
-    for group in wide.columns[1:]:
-        hidden = wide["Item"].map(flags[group]).fillna(False).astype(bool)
-        wide.loc[hidden, group] = SUPPRESSED
-        wide.loc[~hidden, group] = wide.loc[~hidden, group].map(
-            lambda v: round(float(v), 2) if v == v else None
+        weighted = [c for c in value_columns if str(c).endswith("(weighted count)")]
+        return wide, percent_columns, weighted
+    wide, mean_columns = wide_means(table, SUPPRESSED)
+    for column in mean_columns:
+        wide[column] = wide[column].map(
+            lambda v: round(float(v), 2) if isinstance(v, int | float) and v == v else v
         )
-    return wide, []
+    return wide, [], mean_columns
 
 
 def table_blocks(result: Crosstab):
@@ -62,13 +69,14 @@ def table_blocks(result: Crosstab):
 
     blocks = []
     for block, table in result.tables:
-        wide, percent_columns = display_table(result, table)
+        wide, percent_columns, decimal_columns = display_table(result, table)
         blocks.append(
             TableBlock(
                 name=block.question,
                 title=block.label,
                 table=wide,
                 percent_columns=percent_columns,
+                decimal_columns=decimal_columns,
                 notes=notes_of(result, block),
             )
         )

@@ -9,7 +9,10 @@ import pandas as pd
 import sqlite_utils
 
 from coding import crosstab
+from coding.confidentiality import check_min_cell
 from coding.crosstab import Block, ScalePoint
+from coding.difference import TEST_COLUMNS, rating_tests, significance
+from coding.tidy import WEIGHTED_DISTRIBUTION_COLUMNS
 from surveyapp.analysis.groups import BY_SURVEY, GroupingError, group_labels, group_of
 from surveyapp.questionnaire.model import Question, Questionnaire, translate
 from surveyapp.store.responses import completed_responses
@@ -33,6 +36,7 @@ class Crosstab:
     weighted: str = ""
     frame: pd.DataFrame | None = None  # the responses tabulated
     groups: pd.Series | None = None  # each response's group label
+    group_order: list[str] | None = None  # the groups in questionnaire order
 
     @property
     def survey_label(self) -> str:
@@ -40,12 +44,41 @@ class Crosstab:
         return ",".join(self.surveys)
 
     def tidy(self) -> pd.DataFrame:
-        """Return every table stacked in the documented CSV columns."""
-        columns = (
-            crosstab.DISTRIBUTION_COLUMNS if self.stat == "distribution" else crosstab.MEAN_COLUMNS
-        )
+        """Return every table stacked in the documented CSV columns.
+
+        A weighted distribution has ``weighted_count`` after ``count`` (the respondents).
+        """
+        columns = crosstab.MEAN_COLUMNS
+        if self.stat == "distribution":
+            columns = (
+                WEIGHTED_DISTRIBUTION_COLUMNS if self.weighted else crosstab.DISTRIBUTION_COLUMNS
+            )
         frames = [table[columns] for _block, table in self.tables]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    def tests(self, block: Block) -> pd.DataFrame:
+        """Return the tests of difference between the groups shown in a block's table.
+
+        Distributions: per item, a chi-square (or exact) test of the full scale, then one of
+        the agree share (upper half of the scale against the rest). Means: per item,
+        Mann-Whitney U (two groups) or Kruskal-Wallis H (more) on the ratings. Groups the
+        table suppresses are left out and named; weights never enter the tests.
+        """
+        if self.frame is None or self.groups is None:
+            return pd.DataFrame(columns=TEST_COLUMNS)
+        common = {"min_cell": self.min_cell, "group_order": self.group_order}
+        if self.stat == "mean":
+            tests = rating_tests(self.frame, block, self.groups, **common)
+            table = next(table for shown, table in self.tables if shown == block)
+            order = list(dict.fromkeys(crosstab.sort_by_overall(table).item))
+            rank = tests.item.map({item: i for i, item in enumerate(order)})
+            return tests.iloc[rank.argsort(kind="stable")].reset_index(drop=True)
+        full = significance(self.frame, block, self.groups, **common)
+        collapsed = significance(self.frame, block, self.groups, collapse=True, **common)
+        both = pd.concat([full, collapsed], keys=[0, 1], names=["kind", "row"]).reset_index()
+        return both.sort_values(["row", "kind"], kind="stable")[TEST_COLUMNS].reset_index(
+            drop=True
+        )
 
 
 def block_of(question: Question, language=None) -> Block:
@@ -164,8 +197,10 @@ def make_crosstab(
     unknown = [s for s in surveys if s not in questionnaires]
     if unknown or not surveys:
         raise CrosstabError(f"no survey {', '.join(unknown) or '(none given)'}")
-    if min_cell < 1:
-        raise CrosstabError("the minimum cell size must be at least 1")
+    try:
+        min_cell = check_min_cell(min_cell)
+    except ValueError as error:
+        raise CrosstabError(str(error)) from None
     chosen = _shared_questions([questionnaires[s] for s in surveys], stat)
     if questions:
         missing = [q for q in questions if q not in {c.name for c in chosen}]
@@ -188,23 +223,30 @@ def make_crosstab(
         if weight
         else (f"post-stratified on {poststratify}" if poststratify else "")
     )
-    return Crosstab(surveys, by, stat, tables, min_cell, label, frame, groups)
+    return Crosstab(surveys, by, stat, tables, min_cell, label, frame, groups, order)
 
 
-def wide_distribution(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def wide_distribution(
+    table: pd.DataFrame, weighted: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     """Return a distribution as a wide table (a row per item and group) and its % columns.
 
     Substantive answers and the agree share are fractions of the base n; a non-substantive
-    answer ("Do not know") is given as a count.
+    answer ("Do not know") is given as a count of respondents, "(count)", and when the table
+    is weighted also as a "(weighted count)" beside it.
     """
     rows, percent_columns = [], []
     for (item_label, group), part in table.groupby(["item_label", "group"], sort=False):
         base = part[part.value == crosstab.BASE_VALUE].iloc[0]
         row = {"Item": item_label, "Group": group}
-        row["n"] = np.nan if base.suppressed else base.base
+        row["n"] = np.nan if base.suppressed else int(base.base)
         for answer in part[part.value != crosstab.BASE_VALUE].itertuples():
             if answer.missing:
-                row[f"{answer.value_label} (count)"] = answer.count
+                row[f"{answer.value_label} (count)"] = (
+                    float(answer.count) if pd.notna(answer.count) else np.nan
+                )
+                if weighted:
+                    row[f"{answer.value_label} (weighted count)"] = answer.weighted_count
             else:
                 row[answer.value_label] = answer.percent / 100
                 if answer.value_label not in percent_columns:
@@ -214,11 +256,29 @@ def wide_distribution(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(rows), percent_columns
 
 
-def wide_means(table: pd.DataFrame) -> pd.DataFrame:
-    """Return mean indices as a wide table: a row per item, a column per group (as Table 6)."""
+def wide_means(table: pd.DataFrame, suppressed: object = np.nan) -> tuple[pd.DataFrame, list[str]]:
+    """Return mean indices wide, a row per item and a column per group (as Table 6), with n.
+
+    Items are ordered by their overall index. Where a group's n is the same for every item,
+    its header carries it, "Africa (n = 12)"; otherwise a column "Africa n" follows its
+    means. Suppressed cells (mean and n) hold ``suppressed``. Returns the table and the
+    names of its mean columns.
+    """
     ordered = crosstab.sort_by_overall(table)
-    groups = list(dict.fromkeys(ordered.group))
-    wide = ordered.pivot_table(
-        index="item_label", columns="group", values="mean", sort=False, dropna=False
-    )
-    return wide.reindex(columns=groups).reset_index().rename(columns={"item_label": "Item"})
+    items = list(dict.fromkeys(ordered.item_label))
+    wide, mean_columns = pd.DataFrame({"Item": items}), []
+    for group, part in ordered.groupby("group", sort=False):
+        cells = part.drop_duplicates("item_label").set_index("item_label").reindex(items)
+        hidden = cells["suppressed"].fillna(True).astype(bool).to_numpy()
+        n = pd.to_numeric(cells["n"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        mean = pd.to_numeric(cells["mean"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        same_n = not hidden.any() and len(set(n)) == 1
+        name = f"{group} (n = {int(n[0])})" if same_n else str(group)
+        wide[name] = np.where(hidden, None, mean).astype(object)
+        wide.loc[hidden, name] = suppressed
+        mean_columns.append(name)
+        if not same_n and not hidden.all():
+            wide[f"{group} n"] = [
+                suppressed if h else int(v) for h, v in zip(hidden, n, strict=True)
+            ]
+    return wide, mean_columns

@@ -19,7 +19,9 @@ from flask import (
 
 from coding.agreement import agreement
 from coding.cluster import closest_to_centre
+from coding.confidentiality import MIN_CELL
 from coding.frequency import frequency_table
+from coding.tidy import FREQUENCY_COLUMNS
 from surveyapp.analysis.open_answers import (
     ClusteringError,
     CodingError,
@@ -325,11 +327,13 @@ def agreement_view(question: str):
 
 
 def _frequency(open_question: OpenQuestion):
+    """Return the coder, grouping and minimum cell the query asks for, and the frequency."""
     coders = open_question.codebook.coders()
     coder = request.args.get("coder") or (_coder() if _coder() in coders else None)
     coder = coder or (coders[0] if coders else _coder())
     by = request.args.get("by", "survey")
-    return coder, by, open_question.frequency(coder, by)
+    min_cell = request.args.get("min_cell", MIN_CELL, type=int)
+    return coder, by, min_cell, open_question.frequency(coder, by, min_cell)
 
 
 @bp.route("/<question>/frequency")
@@ -337,7 +341,7 @@ def frequency(question: str):
     """Show how many respondents mention each code, by survey or by a profile question."""
     open_question = _question(question)
     try:
-        coder, by, tidy = _frequency(open_question)
+        coder, by, min_cell, tidy = _frequency(open_question)
     except CodingError as error:
         flash(str(error))
         return _back(question, "coding.frequency")
@@ -354,11 +358,17 @@ def frequency(question: str):
         q=open_question,
         table=frequency_table(tidy),
         groups=list(dict.fromkeys(tidy["group"])),
+        # each group's base, None where the group is suppressed
+        bases={
+            row.group: None if row.suppressed else int(row.base)
+            for row in tidy.drop_duplicates("group").itertuples()
+        },
         coder=coder,
         coders=open_question.codebook.coders(),
         by=by,
+        min_cell=min_cell,
         profile=profile,
-        quotes=open_question.quotes(coder) if not tidy.empty else {},
+        quotes=open_question.quotes(coder, by=by, min_cell=min_cell) if not tidy.empty else {},
     )
 
 
@@ -367,13 +377,13 @@ def frequency_csv(question: str):
     """Download the code frequency table as tidy CSV."""
     open_question = _question(question)
     try:
-        coder, by, tidy = _frequency(open_question)
+        _coder_name, by, _min_cell, tidy = _frequency(open_question)
     except CodingError:
         abort(404)
     buffer = io.StringIO()
     from exports.csv import write_csv
 
-    write_csv(tidy, buffer)
+    write_csv(tidy[FREQUENCY_COLUMNS], buffer)
     filename = f"{question}-codes-by-{by}.csv"
     return Response(
         buffer.getvalue(),

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from coding import crosstab as ct
 from surveyapp.analysis.report_files import display_table, draw_chart, notes_of, write_crosstab
 from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
 from surveyapp.store.connection import get_db
@@ -69,18 +68,20 @@ def tables():
         error = str(problem)
     if result is not None:
         for block, table in result.tables:
-            wide, percent_columns = display_table(result, table)
-            tests = None
-            if result.stat == "distribution":
-                tests = ct.significance(result.frame, block, result.groups)
+            wide, percent_columns, decimal_columns = display_table(result, table)
+            tests = result.tests(block).to_dict("records")
+            left_out = {t["left_out"] for t in tests}
             shown.append(
                 {
                     "block": block,
                     "wide": wide,
                     "percent_columns": percent_columns,
+                    "decimal_columns": decimal_columns,
                     "notes": notes_of(result, block),
                     "has_numbers": bool((~table["suppressed"]).any()),
                     "tests": tests,
+                    # the groups left out of every test, said once under the tests
+                    "left_out": left_out.pop() if len(left_out) == 1 else "",
                 }
             )
     surveys = result.surveys if result else list(questionnaires)
