@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from exports._files import replaced
 from exports.blocks import TableBlock, decimal_names, flat_table, is_missing
 
-__all__ = ["TableBlock", "to_markdown"]
+__all__ = ["TableBlock", "to_markdown", "write_markdown"]
 
 
 def _escape(text: str) -> str:
@@ -70,3 +73,16 @@ def to_markdown(blocks: list[TableBlock]) -> str:
         parts.append(pipe_table(block))
         parts.extend(note for note in block.notes)
     return "\n\n".join(parts) + "\n"
+
+
+def write_markdown(blocks: list[TableBlock], target) -> None:
+    """Write the blocks as Markdown (UTF-8) to an open text file or a path.
+
+    A path is written as ``exports._files.replaced`` says ("-" is standard output).
+    """
+    text = to_markdown(blocks)
+    if hasattr(target, "write"):
+        target.write(text)
+        return
+    with replaced(target) as partial:
+        Path(partial).write_text(text, encoding="utf-8")

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from exports._files import replaced
 from exports.blocks import TableBlock, decimal_names, flat_table, is_missing
-from exports.safety import neutralise_text
+from exports.safety import starts_like_a_formula
 
 __all__ = ["TableBlock", "sheet_names", "write_workbook"]
 
@@ -48,7 +48,7 @@ def sheet_names(names: list[str], reserved: tuple[str, ...] = ()) -> list[str]:
 
 
 def _cell_value(value):
-    """Return a value openpyxl stores as itself: numbers as numbers, text made safe."""
+    """Return a value openpyxl stores as itself: numbers as numbers, text as text."""
     if is_missing(value):
         return None
     if isinstance(value, np.generic):
@@ -59,7 +59,24 @@ def _cell_value(value):
         return value.to_pydatetime()
     if isinstance(value, bool | int | float | dt.date | dt.time):
         return value
-    return ILLEGAL_CHARACTERS_RE.sub("", neutralise_text(str(value)))
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def _cell(sheet: Worksheet, row: int, column: int, value):
+    """Write a value to a cell and return the cell; text is always a string, never a formula.
+
+    openpyxl takes text starting with "=" as a formula: the cell is set back to a string
+    (written as an inline string, which no spreadsheet evaluates), and text that starts
+    like a formula is marked with Excel's quote prefix, so that editing the cell keeps it
+    text. The text itself is kept as written, without an apostrophe.
+    """
+    value = _cell_value(value)
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if starts_like_a_formula(value):
+            cell.quotePrefix = True
+    return cell
 
 
 def _shown_width(value, number_format: str | None) -> int:
@@ -88,9 +105,7 @@ def _write_rows(sheet, table, first_row: int, percent: set[str], decimals: bool,
     columns = [str(name) for name in table.columns]
     widths = [len(name) for name in columns]
     for c, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=first_row, column=c, value=_cell_value(name))
-        cell.font = BOLD
-        cell.data_type = "s"
+        _cell(sheet, first_row, c, name).font = BOLD
     formats = [
         "0.00" if name in fixed else _number_format(table.iloc[:, c], name in percent, decimals)
         for c, name in enumerate(columns)
@@ -100,11 +115,9 @@ def _write_rows(sheet, table, first_row: int, percent: set[str], decimals: bool,
             value = _cell_value(raw)
             if value is None:
                 continue
-            cell = sheet.cell(row=r, column=c, value=value)
+            cell = _cell(sheet, r, c, value)
             number = isinstance(value, int | float) and not isinstance(value, bool)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            elif number and formats[c - 1]:
+            if number and formats[c - 1]:
                 cell.number_format = formats[c - 1]
             widths[c - 1] = max(widths[c - 1], _shown_width(value, formats[c - 1]))
     return widths
@@ -120,15 +133,11 @@ def _fit(sheet: Worksheet, widths: list[int]) -> None:
 def _table_sheet(sheet: Worksheet, block: TableBlock) -> None:
     """Write a block: title in A1, header in row 2, rows below, then its notes."""
     table, percent = flat_table(block)
-    title = sheet.cell(row=1, column=1, value=_cell_value(block.title))
-    title.font = Font(bold=True, size=12)
-    if title.value is not None:
-        title.data_type = "s"
+    _cell(sheet, 1, 1, block.title).font = Font(bold=True, size=12)
     widths = _write_rows(sheet, table, 2, percent, decimals=True, fixed=decimal_names(block))
     row = 2 + len(table) + 2
     for note in block.notes:
-        cell = sheet.cell(row=row, column=1, value=_cell_value(note))
-        cell.font = Font(italic=True)
+        _cell(sheet, row, 1, note).font = Font(italic=True)
         row += 1
     sheet.freeze_panes = TABLE_FREEZE
     _fit(sheet, widths)
@@ -153,8 +162,10 @@ def write_workbook(
     """Write the tables, one sheet each, then "Responses" and "Data dictionary" if given.
 
     Table sheets have the title in A1, the header in row 2 and are frozen at A3; the
-    responses and dictionary sheets have their header in row 1, frozen at A2. Text that
-    starts like a formula is prefixed with an apostrophe. The file is replaced whole.
+    responses and dictionary sheets have their header in row 1, frozen at A2. Text is
+    stored as text, as written, never as a formula (see ``_cell``): unlike CSV, a workbook
+    needs no apostrophe before "=", "+", "-" or "@". ``path`` is written as
+    ``exports._files.replaced`` says ("-" is standard output).
     """
     reserved = tuple(
         name
@@ -173,7 +184,6 @@ def write_workbook(
         _data_sheet(workbook.create_sheet(DICTIONARY), dictionary)
     if not workbook.sheetnames:
         workbook.create_sheet("Empty")
-    path = Path(path)
-    with replaced(path) as partial:
+    with replaced(path, binary=True) as partial:
         workbook.save(partial)
-    return path
+    return Path(path)

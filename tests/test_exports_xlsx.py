@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import zipfile
+
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
-from exports.safety import restored_text
 from exports.xlsx import TableBlock, sheet_names, write_workbook
 
 FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 # XML reads a carriage return in a cell's text back as a line feed: both break the line.
-STORED = ["'" + text.replace("\r", "\n") for text in FORMULAS]
+# A workbook says a cell is text, so text is stored as written: no apostrophe in front.
+STORED = [text.replace("\r", "\n") for text in FORMULAS]
 
 AGREEMENT = TableBlock(
     name="Relevance",
@@ -167,9 +172,48 @@ def test_formula_answers_are_stored_as_text(workbook, row):
     assert cell.data_type != "f"
     assert cell.data_type == "s"
     assert cell.value == STORED[row - 2]
+    assert cell.quotePrefix  # Excel keeps the cell text when it is edited
 
 
-def test_titles_headers_labels_and_notes_are_neutralised_too(tmp_path):
+def sheet_xml(path, name: str) -> str:
+    """Return the XML of a workbook's sheet, found by its name."""
+    book = openpyxl.load_workbook(path)
+    position = book.sheetnames.index(name) + 1
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(f"xl/worksheets/sheet{position}.xml").decode("utf-8")
+
+
+def test_the_file_holds_formula_like_answers_as_strings_without_an_apostrophe(tmp_path):
+    frame = pd.DataFrame({"comments": ["- lack of resources", "=1+1", '=HYPERLINK("x","y")']})
+    path = write_workbook(tmp_path / "x.xlsx", [], responses=frame)
+    xml = sheet_xml(path, "Responses")
+    assert "<f>" not in xml and "<f " not in xml  # no formula anywhere
+    cells = dict(re.findall(r'<c r="(A\d+)"[^>]*t="inlineStr"[^>]*><is><t[^>]*>([^<]*)</t>', xml))
+    assert cells == {
+        "A1": "comments",
+        "A2": "- lack of resources",
+        "A3": "=1+1",
+        "A4": '=HYPERLINK("x","y")',
+    }
+
+
+@pytest.mark.skipif(
+    not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice absent"
+)
+def test_libreoffice_shows_formula_like_answers_as_text(tmp_path):
+    frame = pd.DataFrame({"comments": ["- lack of resources", "=1+1", "+2*3"]})
+    path = write_workbook(tmp_path / "x.xlsx", [], responses=frame)
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    subprocess.run(
+        [office, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+         "--convert-to", "csv", "--outdir", str(tmp_path / "out"), str(path)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    lines = (tmp_path / "out" / "x.csv").read_text(encoding="utf-8").splitlines()
+    assert lines == ["comments", "- lack of resources", "=1+1", "+2*3"]
+
+
+def test_titles_headers_labels_and_notes_are_text_too(tmp_path):
     block = TableBlock(
         name="=x",
         title="=cmd|' /C calc'!A0",
@@ -179,22 +223,21 @@ def test_titles_headers_labels_and_notes_are_neutralised_too(tmp_path):
     )
     sheet = openpyxl.load_workbook(write_workbook(tmp_path / "x.xlsx", [block]))["=x"]
     cells = [sheet["A1"], sheet["A2"], sheet["B2"], sheet["A3"], sheet["A5"]]
-    assert [c.value for c in cells] == ["'=cmd|' /C calc'!A0", "'=Answer", "'-share", "'+Agree",
-                                        "'@note"]  # fmt: skip
+    assert [c.value for c in cells] == ["=cmd|' /C calc'!A0", "=Answer", "-share", "+Agree",
+                                        "@note"]  # fmt: skip
     assert {c.data_type for c in cells} == {"s"}
+    assert all(c.quotePrefix for c in cells)
     assert sheet["B3"].value == 0.5 and sheet["B3"].number_format == "0%"
 
 
-def test_every_text_is_neutralised_once_so_it_reads_back_as_written(tmp_path):
-    # A text typed with an apostrophe before a formula gets one more apostrophe, and only
-    # one: restored_text then gives back every text, "=x" and "'=x" alike.
+def test_every_text_reads_back_as_written(tmp_path):
     texts = ["=x", "'=x", "'quoted"]
     block = TableBlock("t", "'=title", pd.DataFrame({"'=Answer": texts}), notes=["'@note"])
     responses = pd.DataFrame({"comments": texts})
     book = openpyxl.load_workbook(write_workbook(tmp_path / "x.xlsx", [block], responses))
     shown = [c.value for c in book["t"]["A"] if c.value is not None]
-    assert shown == ["''=title", "''=Answer", "'=x", "''=x", "'quoted", "''@note"]
-    assert [restored_text(c.value) for c in book["Responses"]["A"]] == ["comments", *texts]
+    assert shown == ["'=title", "'=Answer", *texts, "'@note"]
+    assert [c.value for c in book["Responses"]["A"]] == ["comments", *texts]
 
 
 def test_a_named_index_is_written_as_the_row_labels(tmp_path):

@@ -89,13 +89,9 @@ def write_crosstab(result: Crosstab, fmt: str, target, db=None, questionnaires=N
         write_csv(result.tidy(), target)
         return
     if fmt == "md":
-        from exports.markdown import to_markdown
+        from exports.markdown import write_markdown
 
-        text = to_markdown(table_blocks(result))
-        if hasattr(target, "write"):
-            target.write(text)
-        else:
-            Path(target).write_text(text, encoding="utf-8")
+        write_markdown(table_blocks(result), target)
         return
     from exports.xlsx import write_workbook
 
@@ -152,17 +148,30 @@ def draw_charts(result: Crosstab, output: str) -> list[Path]:
 
 
 def write_responses_sav(frame, questionnaire, path):
-    """Write the raw responses as an SPSS file with variable and value labels."""
+    """Write the raw responses as an SPSS file: labels, analysis codes, missing, levels.
+
+    Each choice is coded by its `value`, the number the workspace's means use (Agree = 4
+    ... Disagree = 1), with its label; choices without a value are numbered as
+    `value_codes` of the question's type says; "Do not know" (`missing: true`) is declared
+    user-missing, so SPSS and PSPP leave it out of means as the workspace does. Scales are
+    ordinal, other choices nominal, numbers and dates scale.
+    """
     from exports.sav import write_sav
 
+    frame = frame.copy()
     variable_labels = {"response_id": "Response number"}
-    value_labels = {}
+    value_labels, codes, missing, measures = {}, {}, {}, {"response_id": "nominal"}
     for column in questionnaire.columns():
+        question, kind = column.question, column.question.kind
         variable_labels[column.name] = column.label()
-        labels = column.question.kind.value_labels(column.question)
+        measures[column.name] = kind.measure_of(question)
+        frame[column.name] = kind.typed(frame[column.name])
+        labels = kind.value_labels(question)
         if labels is not None:
             value_labels[column.name] = labels
-    return write_sav(path, frame, variable_labels, value_labels)
+            codes[column.name] = kind.value_codes(question)
+            missing[column.name] = kind.missing_values(question)
+    return write_sav(path, frame, variable_labels, value_labels, codes, missing, measures)
 
 
 def with_labels(frame: pd.DataFrame, questionnaire: Questionnaire, language=None) -> pd.DataFrame:
