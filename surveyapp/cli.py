@@ -16,8 +16,9 @@ from surveyapp.questionnaire.loading import load_questionnaire
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
 from surveyapp.store import evaluators
 from surveyapp.store.connection import get_db
-from surveyapp.store.invitations import create_invitations, new_tokens, response_rates
+from surveyapp.store.invitations import create_invitations, new_tokens
 from surveyapp.store.migrations import DatabaseOutdated
+from surveyapp.store.rates import response_rates
 from surveyapp.store.responses import response_count
 from surveyapp.store.surveys import change_schedule
 from surveyapp.web import create_app
@@ -255,19 +256,25 @@ def schedule(context: Context, survey, opens, closes, no_dates, open_link):
 @click.option("--by", help="An invitation attribute to break the counts down by.")
 @with_app
 def status(context: Context, survey, by):
-    """Show invited, started, completed and the response rate of each survey."""
+    """Show invited, started, answered and the response rate of each survey.
+
+    Responses are counted apart by where they came from: web (completed through an
+    invitation link), imported (import-responses) and the open link. The rate is that of
+    the invited population: (web + imported) / invited, e.g. (2 + 62) / 232 = 28%; answers
+    through the open link are not in it, since nobody was invited to give them.
+    """
     surveys = [survey] if survey else list(context.app.extensions["questionnaires"])
+    line = "  {:<20} {:>7} {:>7} {:>7} {:>8} {:>9} {:>5} {:>9}"
     for name in surveys:
         context.questionnaire(name)
-        click.echo(f"{name}:")
-        header = ("group", "invited", "started", "completed", "rate", "open link")
-        click.echo("  {:<24} {:>8} {:>8} {:>9} {:>6} {:>9}".format(*header))
+        click.echo(f"{name}: rate = (web + imported) / invited")
+        header = ("group", "invited", "started", "web", "imported", "responded", "rate")
+        click.echo(line.format(*header, "open link"))
         for row in response_rates(get_db(), name, by):
             rate = f"{row['response_rate']:.0%}" if row["response_rate"] is not None else "-"
-            click.echo(
-                f"  {row['group']:<24} {row['invited']:>8} {row['started']:>8}"
-                f" {row['completed']:>9} {rate:>6} {row['completed_open_link']:>9}"
-            )
+            counts = [row[key] for key in ("invited", "started", "completed", "imported")]
+            counts += [row["responded"], rate, row["completed_open_link"]]
+            click.echo(line.format(row["group"], *counts))
 
 
 @main.command()
@@ -326,22 +333,94 @@ def dictionary(context: Context, survey, fmt, output):
 @main.command("import-responses")
 @click.argument("survey")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Invitation attribute the responses answered under (repeat).",
+)
+@click.option(
+    "--allow-duplicates", is_flag=True, help="Import rows with the same answers as another."
+)
 @with_app
-def import_responses_command(context: Context, survey, file):
+def import_responses_command(context: Context, survey, file, attrs, allow_duplicates):
     """Import completed responses from a CSV in the export's format.
 
     Every value is checked as the web form checks it. A file with any problem is rejected
-    whole, listing the line and column of each problem; nothing is imported.
+    whole, listing the line and column of each problem; nothing is imported. A file
+    imported before (the same bytes) is refused, and so are rows with the same answers as
+    a stored response or an earlier row, unless --allow-duplicates is given.
+
+    Imported responses count toward the response rate of the invited population; --attr
+    region=Africa counts them toward the group of links made with that attribute (split the
+    file by group to import each with its own).
     """
     from surveyapp.response_import import ImportRejected, import_responses
 
     try:
-        count = import_responses(get_db(), context.questionnaire(survey), file)
+        count = import_responses(
+            get_db(),
+            context.questionnaire(survey),
+            file,
+            attributes=_attributes(attrs),
+            allow_duplicates=allow_duplicates,
+        )
     except ImportRejected as rejected:
         for problem in rejected.problems:
             click.echo(problem, err=True)
         raise click.ClickException(f"{file}: rejected, nothing imported") from None
     click.echo(f"{count} responses imported into {survey}")
+
+
+@main.command()
+@click.argument("survey")
+@click.option(
+    "--links",
+    "links_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The invitation CSV that invite wrote (a link column).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV file [stdout]."
+)
+@with_app
+def remind(context: Context, survey, links_file, output):
+    """Write the rows of an invitation CSV whose links have not been completed yet.
+
+    The rows keep their columns (link, attributes, any added for a mail merge) and gain a
+    column started (yes: some answers saved, not submitted). Links are matched by their
+    hash; nothing is stored. A link unknown to this database, of another survey or given
+    twice is reported and left out. Respondents whose answers were imported still count
+    as not completed: their links cannot be told apart.
+    """
+    from surveyapp.reminders import RemindRejected, reminders
+    from surveyapp.store.responses import imported_response_count
+
+    context.questionnaire(survey)
+    try:
+        found = reminders(get_db(), survey, links_file)
+    except RemindRejected as rejected:
+        for problem in rejected.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{links_file}: no reminders written") from None
+    for problem in found.not_kept:
+        click.echo(problem, err=True)
+    write_csv(found.rows, output or sys.stdout)
+    click.echo(
+        f"{survey}: {found.links} links read, {found.completed} completed,"
+        f" {len(found.not_kept)} not kept; {len(found.rows)} to remind ({found.started} started)"
+        f" written to {output or 'standard output'}",
+        err=True,
+    )
+    imported = imported_response_count(get_db(), survey)
+    if imported:
+        click.echo(
+            f"note: {imported} responses of {survey} were imported; their respondents' links"
+            " cannot be told apart and are among those to remind",
+            err=True,
+        )
 
 
 def _surveys(context: Context, value: str) -> list[str]:
@@ -595,7 +674,8 @@ EXAMPLES = {
     "status": "surveyapp status staff --by region",
     "export": "surveyapp export staff --format sav -o staff.sav",
     "dictionary": "surveyapp dictionary staff -o staff-dictionary.csv",
-    "import-responses": "surveyapp import-responses staff interviews.csv",
+    "import-responses": "surveyapp import-responses staff interviews.csv --attr region=Africa",
+    "remind": "surveyapp remind staff --links africa.csv -o remind.csv",
     "cluster": "surveyapp cluster staff,constituents constraints --k 7 -o clusters.csv",
     "codes": "surveyapp codes staff,constituents constraints --by region --coder ana",
     "crosstab": "surveyapp crosstab staff --by region --stat mean --format xlsx -o table6.xlsx",

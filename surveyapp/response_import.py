@@ -13,7 +13,9 @@ import sqlite_utils
 from exports.safety import restored_text
 from surveyapp.questionnaire.answers import check_answers
 from surveyapp.questionnaire.model import Questionnaire
-from surveyapp.store.responses import insert_responses, response_ids, response_row
+from surveyapp.store.imports import earlier_import, file_fingerprint, store_imported_responses
+from surveyapp.store.invitations import attribute_values, invitations_with
+from surveyapp.store.responses import response_ids, response_row, responses_by_answers
 
 MAX_IMPORT_ERRORS = 200
 
@@ -26,9 +28,11 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], str]:
+    """Return a CSV file's header, its rows and the fingerprint of its bytes."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        content = path.read_bytes()
+        text = content.decode("utf-8-sig")
     except OSError as error:
         raise ImportRejected([f"{path}: cannot be read: {error.strerror}"]) from None
     except UnicodeDecodeError as error:
@@ -38,7 +42,45 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         rows = list(reader)
     except csv.Error as error:
         raise ImportRejected([f"{path}: line {reader.line_num}: {error}"]) from None
-    return list(reader.fieldnames or []), rows
+    return list(reader.fieldnames or []), rows, file_fingerprint(content)
+
+
+def _imported_already(db, survey: str, path: Path, fingerprint: str) -> list[str]:
+    """Return the problem of a file imported before (the same bytes), if it was."""
+    earlier = earlier_import(db, survey, fingerprint)
+    if earlier is None:
+        return []
+    when = earlier["imported_at"].replace("T", " at ").replace("+00:00", " UTC")
+    return [
+        f"{path}: this file was imported already, on {when} ({earlier['responses']} responses,"
+        f" from {earlier['file_name']}): the same file is never imported twice"
+    ]
+
+
+def _unknown_attributes(db, survey: str, attributes: dict) -> list[str]:
+    """Return the problem of invitation attributes that no invitation link carries."""
+    if not attributes or invitations_with(db, survey, attributes):
+        return []
+    given = ", ".join(f"{key}={value}" for key, value in attributes.items())
+    known = "; ".join(
+        f"{key}={', '.join(values)}" for key, values in attribute_values(db, survey).items()
+    )
+    return [
+        f"no invitation link of {survey} was made with {given}"
+        f" ({f'the links carry {known}' if known else 'no link carries attributes'})"
+    ]
+
+
+def _duplicate(answers: tuple, line: int, stored: dict, seen: dict) -> str | None:
+    """Return why a row repeats a stored response or an earlier line, or None; note the row."""
+    if answers in stored:
+        where = f"response {stored[answers]}, stored already"
+    elif answers in seen:
+        where = f"line {seen[answers]} of this file"
+    else:
+        seen[answers] = line
+        return None
+    return f"the same answers in every column as {where} (--allow-duplicates imports it anyway)"
 
 
 def _check_header(path: Path, header: list[str], questionnaire: Questionnaire) -> list[str]:
@@ -71,22 +113,37 @@ def _response_id(value: str, taken: set[int]) -> tuple[int | None, str | None]:
 
 
 def import_responses(
-    db: sqlite_utils.Database, questionnaire: Questionnaire, path: str | Path
+    db: sqlite_utils.Database,
+    questionnaire: Questionnaire,
+    path: str | Path,
+    attributes: dict | None = None,
+    allow_duplicates: bool = False,
 ) -> int:
     """Import completed responses from a CSV in the export's format, all or none.
 
     Every value is validated as the web form validates it; any problem rejects the whole
-    file with the line and column of each problem. Returns the number imported.
+    file with the line and column of each problem. A file imported before (the same bytes)
+    is refused, and so is a row with the same answers as a stored response or an earlier
+    row, unless ``allow_duplicates``. ``attributes`` are the invitation attributes the
+    responses answered under (region=Africa): they count toward that group's response rate.
+    Returns the number imported.
     """
     path = Path(path)
-    header, rows = _read_csv(path)
-    problems = _check_header(path, header, questionnaire)
+    header, rows, fingerprint = _read_csv(path)
+    problems = _imported_already(db, questionnaire.id, path, fingerprint)
+    if problems:
+        raise ImportRejected(problems)
+    problems = _unknown_attributes(db, questionnaire.id, attributes or {})
+    problems += _check_header(path, header, questionnaire)
     if problems:
         raise ImportRejected(problems)
     taken = response_ids(db, questionnaire.id)
     records: list[dict[str, Any]] = []
     text_columns = [c.name for c in questionnaire.columns() if c.question.kind.open_text]
+    stored = {} if allow_duplicates else responses_by_answers(db, questionnaire)
+    seen: dict[tuple, int] = {}
     for line, raw in enumerate(rows, start=2):
+        problems_before = len(problems)
         if None in raw:
             problems.append(f"{path}: line {line}: more values than columns")
             continue
@@ -106,6 +163,11 @@ def import_responses(
         record = response_row(questionnaire, clean, "import")
         record["response_id"] = response_id
         records.append(record)
+        if not allow_duplicates and len(problems) == problems_before:
+            answers = tuple(record[column.name] for column in questionnaire.columns())
+            repeated = _duplicate(answers, line, stored, seen)
+            if repeated:
+                problems.append(f"{path}: line {line}: {repeated}")
         if len(problems) >= MAX_IMPORT_ERRORS:
             problems.append(f"{path}: stopped after {MAX_IMPORT_ERRORS} problems")
             break
@@ -114,7 +176,9 @@ def import_responses(
     if problems:
         raise ImportRejected(problems)
     try:
-        insert_responses(db, questionnaire, records)
+        store_imported_responses(
+            db, questionnaire, records, fingerprint, path.name, attributes or {}
+        )
     except sqlite3.Error as error:
         raise ImportRejected([f"{path}: nothing was imported: {error}"]) from None
     return len(records)

@@ -140,10 +140,10 @@ def test_status_gives_response_rate_per_attribute(run, tmp_path, questionnaire_d
     client = app_for(run, questionnaire_dir, tmp_path).test_client()
     complete(client, read_csv(out)[0]["link"])
     overall = run("status", "demo").output
-    assert re.search(r"All\s+4\s+1\s+1\s+25%", overall), overall
+    assert re.search(r"All\s+4\s+1\s+1\s+0\s+1\s+25%", overall), overall
     by_region = run("status", "demo", "--by", "region").output
-    assert re.search(r"Africa\s+2\s+1\s+1\s+50%", by_region), by_region
-    assert re.search(r"Asia\s+2\s+0\s+0\s+0%", by_region), by_region
+    assert re.search(r"Africa\s+2\s+1\s+1\s+0\s+1\s+50%", by_region), by_region
+    assert re.search(r"Asia\s+2\s+0\s+0\s+0\s+0\s+0%", by_region), by_region
 
 
 def complete(client, link, answers=DEMO_ANSWERS):

@@ -78,11 +78,15 @@ def test_dashboard_shows_invited_started_completed_and_rate(client, auth, db, in
     auth.sign_in()
     dashboard = client.get("/evaluate/").get_data(as_text=True)
     assert re.search(
-        r"Demo survey</a></th>\s*<td>4</td><td>2</td><td>1</td>\s*<td>25%</td>", dashboard
+        r"Demo survey</a></th>\s*<td>4</td><td>2</td><td>1</td><td>0</td><td>1</td>"
+        r"\s*<td>25%</td>",
+        dashboard,
     )
     page = client.get("/evaluate/surveys/demo").get_data(as_text=True)
     assert re.search(
-        r"<th scope=\"row\">Africa</th><td>3</td><td>2</td><td>1</td><td>33%</td>", page
+        r"<th scope=\"row\">Africa</th><td>3</td><td>2</td><td>1</td><td>0</td><td>1</td>"
+        r"<td>33%</td>",
+        page,
     )
     assert re.search(r"<th scope=\"row\">Africa</th><td>1</td><td>100%</td>", page)
 

@@ -168,3 +168,18 @@ def test_responses_stored_in_several_batches_are_stored_all_or_none(app, db, mon
     assert len(batches) == 2
     assert response_count(db, "staff") == 0
     assert not db.conn.in_transaction
+
+
+def test_an_import_that_fails_halfway_leaves_no_fingerprint(app, db, monkeypatch, tmp_path):
+    """The file's record is written with its responses: a failed import can be run again."""
+    staff = app.extensions["questionnaires"]["staff"]
+    path = tmp_path / "staff.csv"
+    synthetic_responses(staff, 60, seed=1).to_csv(path, index=False, float_format="%g")
+    insert_chunk = Table.insert_chunk
+    _fail_on_second_batch(monkeypatch)
+    with pytest.raises(ImportRejected, match="nothing was imported"):
+        import_responses(db, staff, path)
+    assert db["response_imports"].count == 0
+    monkeypatch.setattr(Table, "insert_chunk", insert_chunk)
+    assert import_responses(db, staff, path) == 60
+    assert db["response_imports"].count == 1

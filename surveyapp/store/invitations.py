@@ -1,4 +1,4 @@
-"""Invitation links: creating them, finding a respondent's one, and response rates."""
+"""Invitation links: creating them, finding a respondent's one, and counting them."""
 
 from __future__ import annotations
 
@@ -102,38 +102,68 @@ def save_draft(db: sqlite_utils.Database, invitation: Invitation, draft: dict, p
     return cursor.rowcount == 1
 
 
-def response_rates(db: sqlite_utils.Database, survey: str, by: str | None = None) -> list[dict]:
-    """Return invited, started, completed and the response rate, overall or per attribute.
+def invitation_counts(db: sqlite_utils.Database, survey: str, by: str | None = None) -> dict:
+    """Return invited, started and completed links, overall ('All') or per attribute value.
 
-    Respondents who came through the open link are counted as started and completed but
-    not as invited, so the rate is that of the invited sample alone.
+    Links are counted by channel: `invited`, `started` and `completed` are those of the
+    invitation links; `completed_open` the responses through the open link, which nobody
+    was invited to. Keys are the attribute's values (None: links without it).
     """
-    group = "json_extract(attributes, '$.' || :by)" if by else "'All'"
+    group = "(select value from json_each(attributes) where key = :by)" if by else "'All'"
     sql = f"""
         select {group} as grp,
             sum(channel = 'invited') as invited,
             sum(channel = 'invited' and started) as started,
             sum(channel = 'invited' and completed) as completed,
             sum(channel = 'open' and completed) as completed_open
-        from invitations where survey = :survey group by grp order by grp
+        from invitations where survey = :survey group by grp
     """
-    rows = []
-    found = list(db.query(sql, {"survey": survey, "by": by}))
-    if not found and not by:
-        found = [{"grp": "All", "invited": 0, "started": 0, "completed": 0, "completed_open": 0}]
-    for row in found:
-        invited = row["invited"] or 0
-        rows.append(
-            {
-                "group": "(none)" if row["grp"] is None else str(row["grp"]),
-                "invited": invited,
-                "started": row["started"] or 0,
-                "completed": row["completed"] or 0,
-                "response_rate": (row["completed"] or 0) / invited if invited else None,
-                "completed_open_link": row["completed_open"] or 0,
-            }
+    names = ("invited", "started", "completed", "completed_open")
+    return {
+        row["grp"]: {name: row[name] or 0 for name in names}
+        for row in db.query(sql, {"survey": survey, "by": by})
+    }
+
+
+def invitations_with(db: sqlite_utils.Database, survey: str, attributes: dict) -> int:
+    """Return how many invitation links of a survey carry all these attributes."""
+    sql = "select count(*) from invitations where survey = ? and channel = 'invited'"
+    values: list = [survey]
+    for key, value in attributes.items():
+        sql += " and exists (select 1 from json_each(attributes) where key = ? and value = ?)"
+        values += [key, value]
+    return db.execute(sql, values).fetchone()[0]
+
+
+def attribute_values(db: sqlite_utils.Database, survey: str) -> dict[str, list[str]]:
+    """Return the values of each attribute the invitation links of a survey carry."""
+    sql = (
+        "select distinct j.key as key, j.value as value"
+        " from invitations, json_each(invitations.attributes) j"
+        " where survey = ? and channel = 'invited' order by key, value"
+    )
+    found: dict[str, list[str]] = {}
+    for row in db.query(sql, [survey]):
+        found.setdefault(row["key"], []).append(str(row["value"]))
+    return found
+
+
+def link_states(db: sqlite_utils.Database, token_hashes: list[str]) -> dict[str, dict]:
+    """Return the survey, channel and whether started and completed of each link hash known.
+
+    Reads only: reminders are worked out from the links' hashes without storing anything.
+    """
+    found = {}
+    for start in range(0, len(token_hashes), 500):
+        batch = token_hashes[start : start + 500]
+        marks = ", ".join("?" * len(batch))
+        sql = (
+            "select token_hash, survey, channel, started, completed from invitations"
+            f" where token_hash in ({marks})"
         )
-    return rows
+        for row in db.query(sql, batch):
+            found[row.pop("token_hash")] = row
+    return found
 
 
 def attribute_keys(db: sqlite_utils.Database, survey: str) -> list[str]:

@@ -170,6 +170,27 @@ def _coding_decisions_by_answer(db: sqlite_utils.Database):
     )
 
 
+@migrations(name="m006_response_imports")
+def _response_imports(db: sqlite_utils.Database):
+    # One row per file of responses imported: the SHA-256 of its bytes, so that the same
+    # file is never imported twice, with when, how many responses and the invitation
+    # attributes they answered under (JSON).
+    db["response_imports"].create(
+        {
+            "id": int,
+            "survey": str,
+            "sha256": str,
+            "file_name": str,
+            "imported_at": str,
+            "responses": int,
+            "invitation_attributes": str,
+        },
+        pk="id",
+        not_null={"survey", "sha256", "imported_at", "responses"},
+    )
+    db["response_imports"].create_index(["survey", "sha256"], unique=True)
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Return the names of the migrations this database has not had yet, in order."""
     return [migration.name for migration in migrations.pending(db)]

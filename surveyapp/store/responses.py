@@ -111,6 +111,26 @@ def response_count(db: sqlite_utils.Database, survey_id: str) -> int:
     return db[response_table(survey_id)].count
 
 
+def imported_response_count(db: sqlite_utils.Database, survey_id: str) -> int:
+    """Return how many of a survey's completed responses were imported from files."""
+    sql = f'select count(*) from "{response_table(survey_id)}" where source = ?'
+    return db.execute(sql, ["import"]).fetchone()[0]
+
+
+def responses_by_answers(db: sqlite_utils.Database, questionnaire: Questionnaire) -> dict:
+    """Return the id of a stored response for each set of answers stored (a tuple in column order).
+
+    Two responses with the same answers in every export column share a key; the first is kept.
+    """
+    names = [c.name for c in questionnaire.columns()]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    sql = f'select response_id, {quoted} from "{response_table(questionnaire.id)}"'
+    found: dict[tuple, int] = {}
+    for row in db.execute(sql + " order by response_id").fetchall():
+        found.setdefault(tuple(row[1:]), row[0])
+    return found
+
+
 def answer_counts(db: sqlite_utils.Database, survey_id: str, column: str) -> dict:
     """Return how many responses hold each value of one column (None: unanswered)."""
     sql = (

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, render_template
 
 from surveyapp.questionnaire.model import Questionnaire, translate
 from surveyapp.store.connection import get_db
-from surveyapp.store.invitations import attribute_keys, response_rates
+from surveyapp.store.invitations import attribute_keys
+from surveyapp.store.rates import response_rates
 from surveyapp.store.responses import answer_counts, response_count
 from surveyapp.web.auth import login_required
 
