@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from exports._files import STDOUT, OutputError, check_output
 from exports.csv import write_csv
 from surveyapp.questionnaire.loading import load_questionnaire
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
@@ -67,6 +68,40 @@ def with_app(command):
             return command(context, *args, **kwargs)
 
     return wrapper
+
+
+class OutputFile(click.ParamType):
+    """The -o FILE of a command: '-' is standard output; checked before any work is done.
+
+    Rules (exports._files): a symbolic link is written through, a device or pipe
+    (/dev/stdout, a FIFO) is written in place, and a folder that does not exist is an
+    error naming it: no folder is created, so a slip in its name is caught.
+    """
+
+    name = "file"
+
+    def convert(self, value, param, ctx):
+        try:
+            check_output(value)
+        except OutputError as error:
+            self.fail(str(error), param, ctx)
+        return value
+
+
+OUTPUT = OutputFile()
+
+
+def _binary_output(output: str) -> None:
+    """Refuse binary content (XLSX, SAV) on a terminal, before any work is done."""
+    try:
+        check_output(output, binary=True)
+    except OutputError as error:
+        raise click.BadParameter(str(error), param_hint="'-o'") from None
+
+
+def _shown(output: str) -> str:
+    """Return where an output went, as told to the user."""
+    return "standard output" if output == STDOUT else output
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -184,9 +219,7 @@ def _attributes(values: tuple[str, ...]) -> dict:
 @click.option(
     "--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Recorded on each link (repeat)."
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV file [stdout]."
-)
+@click.option("-o", "--output", type=OUTPUT, help="CSV file ('-' or none: stdout).")
 @click.option("--base-url", help="Start of the links [config BASE_URL, http://127.0.0.1:5000].")
 @with_app
 def invite(context: Context, survey, count, attrs, output, base_url):
@@ -204,7 +237,7 @@ def invite(context: Context, survey, count, attrs, output, base_url):
     write_csv(pd.DataFrame(rows, columns=["link", *attributes]), output or sys.stdout)
     create_invitations(get_db(), survey, count, attributes, tokens=tokens)
     if output:
-        click.echo(f"{count} links for {survey} written to {output}", err=True)
+        click.echo(f"{count} links for {survey} written to {_shown(output)}", err=True)
 
 
 def _moment(value: str | None, param: str) -> str | None:
@@ -282,9 +315,7 @@ def status(context: Context, survey, by):
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "xlsx", "sav"]), default="csv", show_default=True
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File [stdout]."
-)
+@click.option("-o", "--output", type=OUTPUT, help="File ('-' or none: stdout).")
 @click.option("--labels", is_flag=True, help="Write choice labels instead of choice names.")
 @with_app
 def export(context: Context, survey, fmt, output, labels):
@@ -299,11 +330,16 @@ def export(context: Context, survey, fmt, output, labels):
     questionnaire = context.questionnaire(survey)
     frame = completed_responses(get_db(), questionnaire)
     if fmt != "csv" and not output:
-        raise click.UsageError(f"a {fmt.upper()} file needs -o FILE.{fmt}")
+        raise click.UsageError(f"a {fmt.upper()} file needs -o FILE.{fmt} (or -o - for a pipe)")
+    if fmt != "csv":
+        _binary_output(output)
     if fmt == "sav":
         from surveyapp.analysis.report_files import write_responses_sav
 
-        write_responses_sav(frame, questionnaire, output)
+        try:
+            write_responses_sav(frame, questionnaire, output)
+        except ValueError as error:
+            raise click.ClickException(f"{survey}: no SPSS file written: {error}") from None
     elif fmt == "xlsx":
         from surveyapp.analysis.report_files import write_responses_xlsx
 
@@ -313,15 +349,13 @@ def export(context: Context, survey, fmt, output, labels):
     else:
         write_csv(with_labels(frame, questionnaire) if labels else frame, output or sys.stdout)
     if output:
-        click.echo(f"{len(frame)} responses written to {output}", err=True)
+        click.echo(f"{len(frame)} responses written to {_shown(output)}", err=True)
 
 
 @main.command()
 @click.argument("survey")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File [stdout]."
-)
+@click.option("-o", "--output", type=OUTPUT, help="File ('-' or none: stdout).")
 @with_app
 def dictionary(context: Context, survey, fmt, output):
     """Write the data dictionary: what each export column holds."""
@@ -333,6 +367,7 @@ def dictionary(context: Context, survey, fmt, output):
 @main.command("import-responses")
 @click.argument("survey")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--labels", is_flag=True, help="Choices are given by label (export --labels).")
 @click.option(
     "--attr",
     "attrs",
@@ -344,7 +379,7 @@ def dictionary(context: Context, survey, fmt, output):
     "--allow-duplicates", is_flag=True, help="Import rows with the same answers as another."
 )
 @with_app
-def import_responses_command(context: Context, survey, file, attrs, allow_duplicates):
+def import_responses_command(context: Context, survey, file, labels, attrs, allow_duplicates):
     """Import completed responses from a CSV in the export's format.
 
     Every value is checked as the web form checks it. A file with any problem is rejected
@@ -363,6 +398,7 @@ def import_responses_command(context: Context, survey, file, attrs, allow_duplic
             get_db(),
             context.questionnaire(survey),
             file,
+            labels=labels,
             attributes=_attributes(attrs),
             allow_duplicates=allow_duplicates,
         )
@@ -382,9 +418,7 @@ def import_responses_command(context: Context, survey, file, attrs, allow_duplic
     type=click.Path(dir_okay=False),
     help="The invitation CSV that invite wrote (a link column).",
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV file [stdout]."
-)
+@click.option("-o", "--output", type=OUTPUT, help="CSV file ('-' or none: stdout).")
 @with_app
 def remind(context: Context, survey, links_file, output):
     """Write the rows of an invitation CSV whose links have not been completed yet.
@@ -411,7 +445,7 @@ def remind(context: Context, survey, links_file, output):
     click.echo(
         f"{survey}: {found.links} links read, {found.completed} completed,"
         f" {len(found.not_kept)} not kept; {len(found.rows)} to remind ({found.started} started)"
-        f" written to {output or 'standard output'}",
+        f" written to {_shown(output or STDOUT)}",
         err=True,
     )
     imported = imported_response_count(get_db(), survey)
@@ -465,9 +499,7 @@ def _k(value: str):
 @click.option(
     "--seed", default=0, show_default=True, type=int, help="Seed, for the same result again."
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV of answers."
-)
+@click.option("-o", "--output", type=OUTPUT, help="CSV of answers ('-': stdout).")
 @with_app
 def cluster(context: Context, survey, question, k, seed, output):
     """Cluster the answers to an open question into proposed codes and store the proposal.
@@ -512,9 +544,7 @@ def cluster(context: Context, survey, question, k, seed, output):
 @click.option("--coder", help="Whose coding to count [the only coder, if there is one].")
 @click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
               help="Groups with fewer answers are suppressed.")  # fmt: skip
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="CSV file [stdout]."
-)
+@click.option("-o", "--output", type=OUTPUT, help="CSV file ('-' or none: stdout).")
 @with_app
 def codes(context: Context, survey, question, by, coder, min_cell, output):
     """Write the code frequency table: respondents per code, overall and per group.
@@ -593,8 +623,8 @@ def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, post
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    help="File [stdout; required for xlsx].",
+    type=OUTPUT,
+    help="File ('-' or none: stdout; xlsx needs -o, '-' for a pipe).",
 )
 @with_app
 def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares, fmt,
@@ -612,11 +642,13 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
     result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,
                             poststratify, shares)  # fmt: skip
     if fmt == "xlsx" and not output:
-        raise click.UsageError("an XLSX file needs -o FILE.xlsx")
+        raise click.UsageError("an XLSX file needs -o FILE.xlsx (or -o - for a pipe)")
+    if fmt == "xlsx":
+        _binary_output(output)
     write_crosstab(result, fmt, output or sys.stdout, get_db(),
                    context.app.extensions["questionnaires"])  # fmt: skip
     if output:
-        click.echo(f"{len(result.tables)} tables written to {output}", err=True)
+        click.echo(f"{len(result.tables)} tables written to {_shown(output)}", err=True)
 
 
 @main.command()
@@ -627,7 +659,7 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, writable=True),
+    type=OUTPUT,
     help="FILE.png or FILE.svg; with several questions, one file each (FILE-QUESTION.png).",
 )
 @with_app
@@ -635,6 +667,10 @@ def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify,
     """Draw charts of the cross-tabulation: diverging stacked bars or a heat table."""
     from surveyapp.analysis.report_files import draw_charts
 
+    if output == STDOUT:
+        raise click.BadParameter(
+            "a chart is written to a file, FILE.png or FILE.svg, not to stdout", param_hint="-o"
+        )
     if Path(output).suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the chart file must end in .png or .svg", param_hint="-o")
     result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,

@@ -18,6 +18,7 @@ from surveyapp.store.invitations import attribute_values, invitations_with
 from surveyapp.store.responses import response_ids, response_row, responses_by_answers
 
 MAX_IMPORT_ERRORS = 200
+MAX_LISTED = 20  # valid choices named in a message
 
 
 class ImportRejected(Exception):
@@ -83,6 +84,42 @@ def _duplicate(answers: tuple, line: int, stored: dict, seen: dict) -> str | Non
     return f"the same answers in every column as {where} (--allow-duplicates imports it anyway)"
 
 
+def _listed(values: list[str]) -> str:
+    """Return values as a list in a message, the first MAX_LISTED of them."""
+    shown = ", ".join(values[:MAX_LISTED])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > MAX_LISTED else "")
+
+
+def _cell_problems(questionnaire: Questionnaire, raw: dict, labels: bool) -> dict[str, str]:
+    """Check the cells the form's check cannot explain well; return {column: problem}.
+
+    A choice must be one of the question's (the problem lists them, where the web form
+    only says to choose one offered). With ``labels``, a choice is read by its label
+    (as ``export --labels`` writes it) and replaced by its name in ``raw``.
+    """
+    problems = {}
+    for column in questionnaire.columns():
+        question, value = column.question, raw.get(column.name) or ""
+        known = question.kind.value_labels(question)
+        if labels and known is not None and value != "":
+            names: dict[str, str] = {}
+            for name, label in known.items():
+                names.setdefault(str(label), str(name))
+            label = restored_text(value)  # labels pass the CSV's formula protection too
+            if label not in names:
+                valid = _listed([f"'{text}'" for text in names])
+                problems[column.name] = f"'{label}' is not one of the labels {valid}"
+                continue
+            value = raw[column.name] = names[label]
+        trouble = question.kind.import_problem(value)
+        choices = [str(name) for name in known or ()]
+        if trouble is None and value != "" and choices and value not in choices:
+            trouble = f"'{value}' is not one of {_listed(choices)}"
+        if trouble:
+            problems[column.name] = trouble
+    return problems
+
+
 def _check_header(path: Path, header: list[str], questionnaire: Questionnaire) -> list[str]:
     known = {"response_id"} | {c.name for c in questionnaire.columns()}
     problems = [
@@ -118,6 +155,7 @@ def import_responses(
     path: str | Path,
     attributes: dict | None = None,
     allow_duplicates: bool = False,
+    labels: bool = False,
 ) -> int:
     """Import completed responses from a CSV in the export's format, all or none.
 
@@ -126,6 +164,7 @@ def import_responses(
     is refused, and so is a row with the same answers as a stored response or an earlier
     row, unless ``allow_duplicates``. ``attributes`` are the invitation attributes the
     responses answered under (region=Africa): they count toward that group's response rate.
+    With ``labels`` choices are read by their labels (``export --labels``), not names.
     Returns the number imported.
     """
     path = Path(path)
@@ -150,15 +189,14 @@ def import_responses(
         response_id, trouble = _response_id(raw.get("response_id") or "", taken)
         if trouble:
             problems.append(f"{path}: line {line}, column 'response_id': {trouble}")
-        for column in questionnaire.columns():
-            trouble = column.question.kind.import_problem(raw.get(column.name) or "")
-            if trouble:
-                problems.append(f"{path}: line {line}, column '{column.name}': {trouble}")
+        cell_problems = _cell_problems(questionnaire, raw, labels)
+        for name, trouble in cell_problems.items():
+            problems.append(f"{path}: line {line}, column '{name}': {trouble}")
         for column in text_columns:  # undo the export's protection against formulas
             raw[column] = restored_text(raw.get(column) or "")
         clean, errors, _ = check_answers(questionnaire, raw, strict=True)
         for name, messages in errors.items():
-            for message in messages:
+            for message in messages if name not in cell_problems else ():
                 problems.append(f"{path}: line {line}, column '{name}': {message}")
         record = response_row(questionnaire, clean, "import")
         record["response_id"] = response_id

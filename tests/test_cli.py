@@ -256,7 +256,7 @@ def _edit(path: Path, line: int, column: str, value: str, header=None):
             2,
             "region",
             "asia",
-            "line 2, column 'region': Please choose one of the answers offered.",
+            "line 2, column 'region': 'asia' is not one of africa, other",
         ),
         (3, "region", "", "line 3, column 'region': Please answer this question."),
         (2, "topics.media", "2", "line 2, column 'topics.media': must be 0, 1 or empty"),
