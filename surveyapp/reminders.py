@@ -7,8 +7,6 @@ link is matched by hashing its token; nothing is stored or changed.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ import pandas as pd
 import sqlite_utils
 
 from exports.safety import restored_text
+from surveyapp.csv_input import UnreadableCsv, read_csv_file
 from surveyapp.store.invitations import hash_token, link_states
 
 LINK_PATH = re.compile(r"/s/([^/]+)/([^/]+)/?$")
@@ -49,17 +48,9 @@ class Reminders:
 def _read_links(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Return the header and rows of an invitation CSV; RemindRejected if it is not one."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise RemindRejected([f"{path}: cannot be read: {error.strerror}"]) from None
-    except UnicodeDecodeError as error:
-        raise RemindRejected([f"{path}: is not UTF-8 text (byte {error.start})"]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        raise RemindRejected([f"{path}: line {reader.line_num}: {error}"]) from None
-    header = list(reader.fieldnames or [])
+        header, rows, _content = read_csv_file(path)
+    except UnreadableCsv as error:
+        raise RemindRejected([str(error)]) from None
     if "link" not in header:
         hint = (
             " (separated by semicolons? save it as CSV with commas)"

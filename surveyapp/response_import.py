@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from exports.safety import restored_text
+from surveyapp.csv_input import UnreadableCsv, read_csv_file
 from surveyapp.questionnaire.answers import check_answers
 from surveyapp.questionnaire.model import Questionnaire
 from surveyapp.store.imports import earlier_import, file_fingerprint, store_imported_responses
@@ -32,18 +31,10 @@ class ImportRejected(Exception):
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], str]:
     """Return a CSV file's header, its rows and the fingerprint of its bytes."""
     try:
-        content = path.read_bytes()
-        text = content.decode("utf-8-sig")
-    except OSError as error:
-        raise ImportRejected([f"{path}: cannot be read: {error.strerror}"]) from None
-    except UnicodeDecodeError as error:
-        raise ImportRejected([f"{path}: is not UTF-8 text (byte {error.start})"]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        raise ImportRejected([f"{path}: line {reader.line_num}: {error}"]) from None
-    return list(reader.fieldnames or []), rows, file_fingerprint(content)
+        header, rows, content = read_csv_file(path)
+    except UnreadableCsv as error:
+        raise ImportRejected([str(error)]) from None
+    return header, rows, file_fingerprint(content)
 
 
 def _imported_already(db, survey: str, path: Path, fingerprint: str) -> list[str]:
