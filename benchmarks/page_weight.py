@@ -43,6 +43,13 @@ def main():
         css = (Path(app.static_folder) / "survey.css").read_bytes()
         css_gz = len(gzip.compress(css, compresslevel=1))
         print(f"stylesheet (fetched once, then cached): {len(css)} bytes, {css_gz} gzip")
+        for script in sorted(Path(app.static_folder).glob("*.js")):
+            body = script.read_bytes()
+            size = len(gzip.compress(body, compresslevel=1))
+            print(
+                f"script {script.name} (only on pages that use it, cached): {len(body)} bytes,"
+                f" {size} gzip"
+            )
         largest = (0, "", "")
         for survey in ("staff", "constituents"):
             print(f"\n{survey}: page, HTML bytes, HTML gzip bytes")
@@ -52,7 +59,7 @@ def main():
         raw, packed, name = largest
         print(
             f"\nlargest page: {name}: {raw} bytes HTML + {len(css)} CSS = {raw + len(css)} bytes"
-            f" ({packed + css_gz} bytes gzip); no JavaScript, no images, no web fonts"
+            f" ({packed + css_gz} bytes gzip); no images, no web fonts"
         )
 
 
