@@ -25,6 +25,7 @@ import sqlite_utils
 
 from coding.embeddings import SentenceEmbedder
 from surveyapp.questionnaire.model import Question, Questionnaire
+from surveyapp.questionnaire.synthetic import synthetic_responses
 from surveyapp.store.responses import insert_responses, response_row
 
 # 188 short answers on what constrained the programme, each labelled with one of 7 codes.
@@ -118,6 +119,15 @@ def labelled_embeddings() -> np.ndarray:
     vectors = sentence_embedder().encode(labelled_answers().text.tolist())
     vectors.setflags(write=False)
     return vectors
+
+
+def responses_file(questionnaire: Questionnaire, path: Path, count: int, seed: int = 1) -> Path:
+    """Write `count` distinct valid responses as an export with empty ids; return the path."""
+    frame = synthetic_responses(questionnaire, count, seed=seed)
+    frame["response_id"] = None
+    frame["constraints"] = [f"constraint {seed}-{n}" for n in range(count)]
+    frame.to_csv(path, index=False, float_format="%g")
+    return path
 
 
 def seed_responses(

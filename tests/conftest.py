@@ -10,7 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from surveyapp.cli import main
 from surveyapp.store.connection import connect
 from surveyapp.store.evaluators import add_evaluator
 from surveyapp.store.invitations import create_invitations
@@ -108,3 +110,28 @@ def auth(client, evaluator):
             return client.post("/evaluate/sign-out", data={"csrf_token": token})
 
     return Auth()
+
+
+@pytest.fixture
+def run(app, questionnaire_dir):
+    """Run a surveyapp command on the app's database; return the click result.
+
+    Test modules with a database of their own define their own `run`.
+    """
+
+    def invoke(*args, expect=0):
+        result = CliRunner().invoke(
+            main,
+            [
+                "--db",
+                app.config["DATABASE"],
+                "--questionnaires",
+                str(questionnaire_dir),
+                *map(str, args),
+            ],
+        )
+        assert result.exit_code == expect, result.output
+        assert "Traceback" not in result.output
+        return result
+
+    return invoke

@@ -13,49 +13,17 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from click.testing import CliRunner
 
-from surveyapp.cli import main
-from surveyapp.questionnaire.synthetic import synthetic_responses
 from surveyapp.response_import import ImportRejected, import_responses
 from surveyapp.store.invitations import create_invitations
 from surveyapp.store.responses import response_count
-from surveyapp.testing import DEMO_ANSWERS, Respondent
-
-
-@pytest.fixture
-def run(app, questionnaire_dir):
-    """Run a surveyapp command on the app's database; return the click result."""
-
-    def invoke(*args, expect=0):
-        result = CliRunner().invoke(
-            main,
-            [
-                "--db",
-                app.config["DATABASE"],
-                "--questionnaires",
-                str(questionnaire_dir),
-                *map(str, args),
-            ],
-        )
-        assert result.exit_code == expect, result.output
-        assert "Traceback" not in result.output
-        return result
-
-    return invoke
-
-
-def responses_file(app, path, count, seed=1):
-    """Write `count` distinct, valid demo responses with empty response ids; return the path."""
-    frame = synthetic_responses(app.extensions["questionnaires"]["demo"], count, seed=seed)
-    frame["response_id"] = None
-    frame["constraints"] = [f"constraint {seed}-{n}" for n in range(count)]
-    frame.to_csv(path, index=False, float_format="%g")
-    return path
+from surveyapp.testing import DEMO_ANSWERS, Respondent, responses_file
 
 
 def test_the_same_file_is_not_imported_twice_with_response_ids_left_empty(app, db, run, tmp_path):
-    paper = responses_file(app, tmp_path / "interviews.csv", 62)
+    paper = responses_file(
+        app.extensions["questionnaires"]["demo"], tmp_path / "interviews.csv", 62
+    )
     assert "62 responses imported" in run("import-responses", "demo", paper).output
     again = run("import-responses", "demo", paper, expect=1)
     assert re.search(
@@ -74,7 +42,7 @@ def test_the_same_file_is_not_imported_twice_with_response_ids_left_empty(app, d
 
 def test_each_file_imported_is_kept_by_fingerprint_with_when_and_how_many(app, db, run, tmp_path):
     create_invitations(db, "demo", 5, {"region": "Africa"})
-    paper = responses_file(app, tmp_path / "paper.csv", 3)
+    paper = responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "paper.csv", 3)
     run("import-responses", "demo", paper, "--attr", "region=Africa")
     [record] = list(db["response_imports"].rows)
     assert record["sha256"] == hashlib.sha256(paper.read_bytes()).hexdigest()
@@ -85,10 +53,14 @@ def test_each_file_imported_is_kept_by_fingerprint_with_when_and_how_many(app, d
 
 
 def test_rows_with_the_answers_of_stored_responses_are_refused_by_line(app, db, run, tmp_path):
-    paper = responses_file(app, tmp_path / "paper.csv", 3)
+    paper = responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "paper.csv", 3)
     run("import-responses", "demo", paper)
     resaved = tmp_path / "resaved.csv"  # the same rows, other bytes, and one new row
-    new_row = responses_file(app, tmp_path / "new.csv", 1, seed=2).read_text().splitlines()[1]
+    new_row = (
+        responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "new.csv", 1, seed=2)
+        .read_text()
+        .splitlines()[1]
+    )
     resaved.write_text(paper.read_text().replace("\n", "\r\n") + new_row + "\r\n")
     result = run("import-responses", "demo", resaved, expect=1)
     for line, response in ((2, 1), (3, 2), (4, 3)):
@@ -126,7 +98,7 @@ def test_rows_with_the_answers_of_a_web_response_are_refused(app, db, client, ru
 
 
 def test_rows_repeated_within_a_file_are_refused_by_line(app, db, run, tmp_path):
-    paper = responses_file(app, tmp_path / "paper.csv", 2)
+    paper = responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "paper.csv", 2)
     lines = paper.read_text().splitlines()
     paper.write_text("\n".join([*lines, lines[1], lines[1]]) + "\n")
     result = run("import-responses", "demo", paper, expect=1)
@@ -146,7 +118,7 @@ def test_rows_repeated_within_a_file_are_refused_by_line(app, db, run, tmp_path)
 
 def test_a_rejected_file_is_not_remembered(app, db, run, tmp_path):
     create_invitations(db, "demo", 2, {"region": "Africa"})
-    paper = responses_file(app, tmp_path / "paper.csv", 2)
+    paper = responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "paper.csv", 2)
     run("import-responses", "demo", paper, "--attr", "region=Afrika", expect=1)
     assert db["response_imports"].count == 0
     run("import-responses", "demo", paper, "--attr", "region=Africa")
@@ -158,7 +130,7 @@ def test_a_file_imported_meanwhile_is_refused_whole(app, db, tmp_path, monkeypat
     from surveyapp import response_import
 
     demo = app.extensions["questionnaires"]["demo"]
-    paper = responses_file(app, tmp_path / "paper.csv", 2)
+    paper = responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "paper.csv", 2)
     monkeypatch.setattr(response_import, "earlier_import", lambda *args: None)
     assert import_responses(db, demo, paper) == 2
     with pytest.raises(ImportRejected, match="nothing was imported: UNIQUE constraint"):

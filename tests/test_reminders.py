@@ -9,33 +9,9 @@ import csv
 import io
 
 import pytest
-from click.testing import CliRunner
 
-from surveyapp.cli import main
 from surveyapp.store.connection import connect
 from surveyapp.testing import DEMO_ANSWERS, Respondent
-
-
-@pytest.fixture
-def run(app, questionnaire_dir):
-    """Run a surveyapp command on the app's database; return the click result."""
-
-    def invoke(*args, expect=0):
-        result = CliRunner().invoke(
-            main,
-            [
-                "--db",
-                app.config["DATABASE"],
-                "--questionnaires",
-                str(questionnaire_dir),
-                *map(str, args),
-            ],
-        )
-        assert result.exit_code == expect, result.output
-        assert "Traceback" not in result.output
-        return result
-
-    return invoke
 
 
 def read_csv(path) -> list[dict]:

@@ -10,45 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from click.testing import CliRunner
 
-from surveyapp.cli import main
-from surveyapp.questionnaire.synthetic import synthetic_responses
 from surveyapp.store.invitations import create_invitations
 from surveyapp.store.rates import response_rates
 from surveyapp.store.responses import response_count
-from surveyapp.testing import DEMO_ANSWERS, Respondent, seed_responses
-
-
-@pytest.fixture
-def run(app, questionnaire_dir):
-    """Run a surveyapp command on the app's database; return the click result."""
-
-    def invoke(*args, expect=0):
-        result = CliRunner().invoke(
-            main,
-            [
-                "--db",
-                app.config["DATABASE"],
-                "--questionnaires",
-                str(questionnaire_dir),
-                *map(str, args),
-            ],
-        )
-        assert result.exit_code == expect, result.output
-        assert "Traceback" not in result.output
-        return result
-
-    return invoke
-
-
-def responses_file(app, path, count, seed=1):
-    """Write `count` distinct, valid demo responses with empty response ids; return the path."""
-    frame = synthetic_responses(app.extensions["questionnaires"]["demo"], count, seed=seed)
-    frame["response_id"] = None
-    frame["constraints"] = [f"constraint {seed}-{n}" for n in range(count)]
-    frame.to_csv(path, index=False, float_format="%g")
-    return path
+from surveyapp.testing import DEMO_ANSWERS, Respondent, responses_file, seed_responses
 
 
 def complete(client, token, survey="demo"):
@@ -67,7 +33,7 @@ def staff_survey(app, db, client, run, tmp_path):
     create_invitations(db, "demo", 32, {"region": "Asia"})
     for token in africa[:2]:
         complete(client, token)
-    paper = responses_file(app, tmp_path / "paper.csv", 62)
+    paper = responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "paper.csv", 62)
     run("import-responses", "demo", paper, "--attr", "region=Africa")
     return africa
 
@@ -121,7 +87,11 @@ def test_responses_imported_without_attributes_count_overall_and_under_none(
     app, db, run, tmp_path
 ):
     create_invitations(db, "demo", 10, {"region": "Africa"})
-    run("import-responses", "demo", responses_file(app, tmp_path / "a.csv", 3))
+    run(
+        "import-responses",
+        "demo",
+        responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "a.csv", 3),
+    )
     [overall] = response_rates(db, "demo")
     assert (overall["imported"], overall["responded"], overall["response_rate"]) == (3, 3, 0.3)
     rows = {row["group"]: row for row in response_rates(db, "demo", "region")}
@@ -144,7 +114,7 @@ def test_responses_imported_by_an_earlier_release_count_too(app, db):
 def test_an_attribute_no_invitation_carries_is_refused(app, db, run, tmp_path):
     create_invitations(db, "demo", 3, {"region": "Africa", "office": "country"})
     create_invitations(db, "demo", 3, {"region": "Asia"})
-    paper = responses_file(app, tmp_path / "paper.csv", 2)
+    paper = responses_file(app.extensions["questionnaires"]["demo"], tmp_path / "paper.csv", 2)
     for attrs in (["region=Afrika"], ["region=Asia", "office=country"], ["unit=HQ"]):
         args = [part for attr in attrs for part in ("--attr", attr)]
         result = run("import-responses", "demo", paper, *args, expect=1)
