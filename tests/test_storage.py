@@ -183,3 +183,24 @@ def test_an_import_that_fails_halfway_leaves_no_fingerprint(app, db, monkeypatch
     monkeypatch.setattr(Table, "insert_chunk", insert_chunk)
     assert import_responses(db, staff, path) == 60
     assert db["response_imports"].count == 1
+
+
+def test_an_invitation_keeps_its_language_until_the_response_records_it(app, db):
+    from surveyapp.store.invitations import find_invitation, remember_language
+    from surveyapp.store.responses import submit_response, texts_given
+
+    questionnaire = app.extensions["questionnaires"]["demo"]
+    invited, chosen_later = create_invitations(db, "demo", 2, language="fr")
+    assert find_invitation(db, "demo", invited).language == "fr"
+    link = find_invitation(db, "demo", chosen_later)
+    remember_language(db, link, "es")
+    assert find_invitation(db, "demo", chosen_later).language == "es"  # kept for a resume
+    answers = {name: value for page in DEMO_ANSWERS for name, value in page.items()}
+    answers["constraints"] = "Espacio fiscal"
+    assert submit_response(db, questionnaire, link, answers, "es")
+    remember_language(db, find_invitation(db, "demo", chosen_later), "en")  # used: no change
+    assert find_invitation(db, "demo", chosen_later).language == "es"
+    [row] = db.execute("select language from responses_demo").fetchall()
+    assert row == ("es",)
+    texts = texts_given(db, "demo", "constraints")
+    assert texts[["text", "language"]].values.tolist() == [["Espacio fiscal", "es"]]

@@ -32,6 +32,7 @@ class Invitation:
     page: int
     furthest: int
     draft: dict
+    language: str | None = None
 
 
 def new_tokens(count: int) -> list[str]:
@@ -46,8 +47,12 @@ def create_invitations(
     attributes: dict | None = None,
     channel: str = "invited",
     tokens: list[str] | None = None,
+    language: str | None = None,
 ) -> list[str]:
-    """Create invitations and return their tokens; only the tokens' hashes are stored."""
+    """Create invitations and return their tokens; only the tokens' hashes are stored.
+
+    `language` is the language the respondents are invited in (None: their browser's).
+    """
     tokens = tokens or new_tokens(count)
     today = datetime.now(UTC).date().isoformat()
     rows = [
@@ -57,6 +62,7 @@ def create_invitations(
             "channel": channel,
             "attributes": json.dumps(attributes or {}, sort_keys=True),
             "created_on": today,
+            "language": language,
         }
         for token in tokens
     ]
@@ -72,12 +78,12 @@ def find_invitation(db: sqlite_utils.Database, survey: str, token: str) -> Invit
     wanted = hash_token(token)
     sql = (
         "select token_hash, id, survey, channel, attributes, started, completed, page,"
-        " furthest, draft from invitations where token_hash = ?"
+        " furthest, draft, language from invitations where token_hash = ?"
     )  # plain SQL, one row: this runs on every respondent request
     row = db.conn.execute(sql, [wanted]).fetchone()
     if row is None or not hmac.compare_digest(row[0], wanted) or row[2] != survey:
         return None
-    _, id_, survey, channel, attributes, started, completed, page, furthest, draft = row
+    _, id_, survey, channel, attributes, started, completed, page, furthest, draft, language = row
     return Invitation(
         id=id_,
         survey=survey,
@@ -88,7 +94,20 @@ def find_invitation(db: sqlite_utils.Database, survey: str, token: str) -> Invit
         page=page or 0,
         furthest=furthest or 0,
         draft=json.loads(draft or "{}"),
+        language=language,
     )
+
+
+def remember_language(db: sqlite_utils.Database, invitation: Invitation, language: str):
+    """Keep the language a respondent chose on their link, so that a resume shows it again."""
+    if invitation.language == language or invitation.completed:
+        return
+    with db.atomic():
+        db.execute(
+            "update invitations set language = ? where id = ? and completed = 0",
+            [language, invitation.id],
+        )
+    invitation.language = language
 
 
 def save_draft(db: sqlite_utils.Database, invitation: Invitation, draft: dict, page: int) -> bool:

@@ -191,6 +191,13 @@ def _response_imports(db: sqlite_utils.Database):
     db["response_imports"].create_index(["survey", "sha256"], unique=True)
 
 
+@migrations(name="m007_invitation_language")
+def _invitation_language(db: sqlite_utils.Database):
+    # The language a respondent chose (or was invited in), kept with their unfinished
+    # answers so that it survives a resume without a cookie. Null: not chosen yet.
+    db.execute("alter table invitations add column language text")
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Return the names of the migrations this database has not had yet, in order."""
     return [migration.name for migration in migrations.pending(db)]

@@ -15,6 +15,7 @@ META_COLUMNS = {
     "questionnaire_version": str,
     "source": str,
     "submitted_on": str,
+    "language": str,
 }
 
 
@@ -42,22 +43,33 @@ def widen_response_table(db: sqlite_utils.Database, questionnaire: Questionnaire
     return added
 
 
-def response_row(questionnaire: Questionnaire, answers: dict, source: str) -> dict:
-    """Return the row stored for a completed response: its answers, version, source, day."""
+def response_row(
+    questionnaire: Questionnaire, answers: dict, source: str, language: str | None = None
+) -> dict:
+    """Return the row stored for a completed response: answers, version, source, day, language.
+
+    `language` is the language the questionnaire was answered in (None: not known).
+    """
     row = {column.name: answers.get(column.name) for column in questionnaire.columns()}
     row.update(
         questionnaire_version=questionnaire.version,
         source=source,
         submitted_on=datetime.now(UTC).date().isoformat(),
+        language=language,
     )
     return row
 
 
 def submit_response(
-    db: sqlite_utils.Database, questionnaire: Questionnaire, invitation: Invitation, answers: dict
+    db: sqlite_utils.Database,
+    questionnaire: Questionnaire,
+    invitation: Invitation,
+    answers: dict,
+    language: str | None = None,
 ) -> bool:
     """Store a completed response and mark its invitation used, at once or not at all.
 
+    `language` is the language the respondent answered in, recorded with the response.
     The response row keeps no link to the invitation; the invitation forgets the answers.
     Returns False, changing nothing, when the invitation was already used.
     """
@@ -72,7 +84,9 @@ def submit_response(
         if used != 1:
             conn.rollback()
             return False
-        db[response_table(questionnaire.id)].insert(response_row(questionnaire, answers, "web"))
+        db[response_table(questionnaire.id)].insert(
+            response_row(questionnaire, answers, "web", language)
+        )
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -146,9 +160,9 @@ def column_values(db: sqlite_utils.Database, survey_id: str, column: str) -> pd.
 
 
 def texts_given(db: sqlite_utils.Database, survey_id: str, column: str) -> pd.DataFrame:
-    """Return the non-blank answers in a text column: response_id, text, by response."""
+    """Return the non-blank answers in a text column: response_id, text, language answered in."""
     sql = (
-        f'select response_id, "{column}" as text from "{response_table(survey_id)}"'
+        f'select response_id, "{column}" as text, language from "{response_table(survey_id)}"'
         f" where trim(coalesce(\"{column}\", '')) != '' order by response_id"
     )
-    return pd.DataFrame(db.query(sql), columns=["response_id", "text"])
+    return pd.DataFrame(db.query(sql), columns=["response_id", "text", "language"])
