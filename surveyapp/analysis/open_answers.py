@@ -1,4 +1,11 @@
-"""Open answers of the surveys, clustered, coded and counted with the `coding` package."""
+"""Open answers of the surveys, clustered, coded and counted with the `coding` package.
+
+Each answer carries the language it was given in (a response without one counts as in its
+survey's first language). A question whose answers are all in English is embedded with
+all-MiniLM-L6-v2; one with any answer in another language with the multilingual model, so
+that answers meaning the same thing share a cluster whatever their language (the figures
+behind this choice are in coding/embeddings.py).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from coding.confidentiality import MIN_CELL, check_min_cell, shown_groups, suppr
 from coding.crosstab import NO_ANSWER
 from coding.embeddings import default_embedder
 from coding.frequency import code_frequency
+from coding.multilingual import ENGLISH, needs_multilingual
 from coding.suggest import CodeSuggester
 from surveyapp.analysis.groups import BY_SURVEY, GroupingError, group_labels, group_of
 from surveyapp.questionnaire.model import Questionnaire, translate
@@ -24,10 +32,10 @@ from surveyapp.store.responses import column_values, texts_given
 __all__ = ["ClusteringError", "CodingError", "OpenQuestion"]
 
 
-@functools.lru_cache(maxsize=1)
-def shared_embedder():
-    """Return the process's embedder, loaded once and shared by every request."""
-    return default_embedder()
+@functools.cache
+def shared_embedder(multilingual: bool = False):
+    """Return the process's embedder (English or multilingual), loaded once and shared."""
+    return default_embedder(multilingual)
 
 
 def open_questions(questionnaires: dict[str, Questionnaire]) -> dict[str, list[str]]:
@@ -72,25 +80,40 @@ class OpenQuestion:
         return translate(self.questionnaires[self.surveys[0]].question(self.question).label)
 
     def answers(self) -> pd.DataFrame:
-        """Return the non-empty answers: survey, response_id, text."""
-        frames = [
-            texts_given(self.db, survey, self.question).assign(survey=survey)
-            for survey in self.surveys
-        ]
-        return pd.concat(frames, ignore_index=True)[["survey", "response_id", "text"]]
+        """Return the non-empty answers: survey, response_id, text, language.
+
+        An answer whose response recorded no language is taken to be in the survey's first.
+        """
+        frames = []
+        for survey in self.surveys:
+            given = texts_given(self.db, survey, self.question)
+            first = self.questionnaires[survey].languages[0]
+            known = given.language.fillna("").astype(str).str.strip() != ""
+            language = given.language.where(known, first)
+            frames.append(given.assign(survey=survey, language=language.astype(object)))
+        return pd.concat(frames, ignore_index=True)[["survey", "response_id", "text", "language"]]
+
+    def languages(self) -> list[str]:
+        """Return the languages the answers are in, in order of code."""
+        return sorted(set(self.answers().language))
 
     def embedder(self):
-        """Return the embedder, loading it once."""
+        """Return the embedder for this question's answers, loading it once.
+
+        The multilingual model when any answer is not in English, else all-MiniLM-L6-v2.
+        """
         if self._embedder is None:
-            self._embedder = shared_embedder()
+            self._embedder = shared_embedder(needs_multilingual(self.languages()))
         return self._embedder
 
     def embeddings(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Return the embeddings of texts, from the cache where they were computed before."""
         return EmbeddingCache(self.db).embed(texts, self.embedder(), progress=progress)
 
-    def _propose(self, answers: pd.DataFrame, n_clusters, seed: int, progress=False):
-        """Cluster some of the answers, keyed by (survey, response_id)."""
+    def _propose(
+        self, answers: pd.DataFrame, n_clusters, seed: int, progress=False, language=ENGLISH
+    ):
+        """Cluster some of the answers, keyed by (survey, response_id), labelled in language."""
         return propose_codes(
             list(zip(answers.survey, answers.response_id, strict=True)),
             answers.text.tolist(),
@@ -99,11 +122,19 @@ class OpenQuestion:
             embedder=self.embedder(),
             cache=EmbeddingCache(self.db),
             progress=progress,
+            languages=answers.language.tolist(),
+            language=language,
         )
 
-    def cluster(self, n_clusters="auto", seed: int = 0, evaluator="cli", progress=False):
-        """Cluster the answers, store the result as a suggestion; return (id, proposal)."""
-        proposal = self._propose(self.answers(), n_clusters, seed, progress)
+    def cluster(
+        self, n_clusters="auto", seed: int = 0, evaluator="cli", progress=False, language=ENGLISH
+    ):
+        """Cluster the answers, store the result as a suggestion; return (id, proposal).
+
+        Clusters are named with terms in ``language`` (the evaluator's) where they have
+        answers in it.
+        """
+        proposal = self._propose(self.answers(), n_clusters, seed, progress, language)
         clustering_id = self.codebook.store_clustering(
             proposal, self.surveys, n_clusters, seed, evaluator
         )

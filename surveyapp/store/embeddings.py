@@ -42,4 +42,4 @@ class EmbeddingCache:
                     ],
                 )
             found.update(zip(missing, vectors, strict=True))
-        return np.vstack([found[key] for key in keys]) if keys else np.zeros((0, 384), np.float32)
+        return np.vstack([found[key] for key in keys]) if keys else embedder.encode([])

@@ -97,6 +97,7 @@ def workspace(question: str):
     return render_template(
         "coding/workspace.html",
         q=open_question,
+        languages=sorted(set(answers.language)),
         codes=open_question.codebook.codes(),
         counts=counts,
         answers=len(answers),
@@ -121,8 +122,11 @@ def cluster(question: str):
     if seed is None:
         flash("The seed must be a whole number.")
         return _back(question)
+    language = request.form.get("language", "en")
+    if language not in open_question.languages():
+        language = "en"  # the labels' language: English unless the answers are in another
     try:
-        clustering_id, proposal = open_question.cluster(k, seed, _coder())
+        clustering_id, proposal = open_question.cluster(k, seed, _coder(), language=language)
     except ClusteringError as error:
         flash(f"Could not cluster: {error}.")
         return _back(question)
@@ -140,20 +144,26 @@ def clustering(question: str, clustering_id: int):
         abort(404)
     suggestions = open_question.codebook.cluster_suggestions(clustering_id)
     merged = suggestions.merge(open_question.answers(), on=["survey", "response_id"], how="left")
+    merged["language"] = merged.language.fillna("")
     clusters = []
     for number, group in merged.groupby("cluster", sort=True):
         texts = group.text.fillna("").tolist()
-        closest = closest_to_centre(open_question.embeddings(texts), 3)
+        languages = group.language.tolist()
+        closest = closest_to_centre(open_question.embeddings(texts), 3, languages=languages)
         clusters.append(
             {
                 "cluster": int(number),
                 "label": group.cluster_label.iloc[0],
                 "size": len(group),
-                "quotes": [texts[i] for i in closest],
+                "quotes": [(texts[i], languages[i]) for i in closest],
                 "answers": group.to_dict("records"),
             }
         )
-    return render_template("coding/clustering.html", q=open_question, run=run, clusters=clusters)
+    # answers in several languages: each quote and answer shows its language
+    several = merged.language[merged.language != ""].nunique() > 1
+    return render_template(
+        "coding/clustering.html", q=open_question, run=run, clusters=clusters, several=several
+    )
 
 
 @bp.route("/<question>/clusterings/<int:clustering_id>/adopt", methods=["POST"])
