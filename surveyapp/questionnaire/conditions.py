@@ -8,6 +8,7 @@ from typing import Any
 
 from surveyapp.questionnaire.model import translate
 from surveyapp.questionnaire.types import QuestionType, types_allowing
+from surveyapp.questionnaire.wording import N_, gettext, listed, quoted
 
 TESTS = ("equals", "not_equals", "in", "not_in", "contains", "answered", "min", "max")
 COMBINATIONS = ("all", "any", "not")
@@ -156,6 +157,7 @@ def describe(condition: Condition, question_of, language: str | None = None) -> 
     """Return a condition in words, as it ends "Only if ...": 'you chose “Other”'.
 
     `question_of` maps a question name to the question (for its label and its choices').
+    Labels are in `language`; the words around them in the respondent's (`wording`).
     """
     return _phrase(condition, question_of, language, True)
 
@@ -169,18 +171,25 @@ def _phrase(condition: Condition, question_of, language, positive: bool) -> str:
         if answered is not None:  # {question: grid, answered: true} reads every item
             label = translate(question_of(answered).label, language)
             return _answered(label, positive == (test == "any"))
-        joined = " and " if positive == (test == "all") else " or "
-        return joined.join(_phrase(p, question_of, language, positive) for p in condition.parts)
+        phrases = [_phrase(p, question_of, language, positive) for p in condition.parts]
+        joined = phrases[0]
+        for phrase in phrases[1:]:
+            if positive == (test == "all"):
+                joined = gettext("%(one)s and %(other)s", one=joined, other=phrase)
+            else:
+                joined = gettext("%(one)s or %(other)s", one=joined, other=phrase)
+        return joined
     question = question_of(condition.question)
     item = condition.column.partition(".")[2] if question.kind.has_items else ""
     if test == "answered":
         return _answered(_label(question, item, language), positive == condition.operand)
+    label = quoted(_label(question, item, language))
     if test in ("min", "max"):
         bound = condition.operand
         if isinstance(bound, float) and bound.is_integer():
             bound = int(bound)
         relation = _RELATIONS[test, positive][isinstance(bound, date)]
-        return f"your answer to “{_label(question, item, language)}” is {relation} {bound}"
+        return gettext(relation, question=label, bound=bound)
     if test == "contains":
         values = (condition.column.partition(".")[2],)
         positive_test = True
@@ -189,29 +198,59 @@ def _phrase(condition: Condition, question_of, language, positive: bool) -> str:
         positive_test = test in ("equals", "in")
     chosen = positive_test == positive
     if question.kind.has_choices:
-        names = [f"“{_choice_label(question, v, language)}”" for v in values]
-        where = f" for “{_label(question, item, language)}”" if item else ""
+        names = [quoted(_choice_label(question, v, language)) for v in values]
         if chosen:
-            return f"you chose {_either(names, 'or')}{where}"
+            if item:
+                return gettext(
+                    "you chose %(choices)s for %(item)s", choices=listed(names, "or"), item=label
+                )
+            return gettext("you chose %(choices)s", choices=listed(names, "or"))
         if len(names) == 1:
-            return f"you did not choose {names[0]}{where}"
-        return f"you chose neither {_either(names, 'nor')}{where}"
-    said = [f"“{v}”" for v in values]
-    verb = "is" if chosen else "is not"
-    return f"your answer to “{_label(question, item, language)}” {verb} {_either(said, 'or')}"
+            if item:
+                return gettext(
+                    "you did not choose %(choice)s for %(item)s", choice=names[0], item=label
+                )
+            return gettext("you did not choose %(choice)s", choice=names[0])
+        head, last = ", ".join(names[:-1]), names[-1]
+        if item:
+            return gettext(
+                "you chose neither %(choices)s nor %(last)s for %(item)s",
+                choices=head,
+                last=last,
+                item=label,
+            )
+        return gettext("you chose neither %(choices)s nor %(last)s", choices=head, last=last)
+    said = listed([quoted(v) for v in values], "or")
+    if chosen:
+        return gettext("your answer to %(question)s is %(values)s", question=label, values=said)
+    return gettext("your answer to %(question)s is not %(values)s", question=label, values=said)
 
 
-# (test, holds) -> how a number and a date relate to the bound
+# (test, holds) -> how a number and a date relate to the bound, in words
 _RELATIONS = {
-    ("min", True): ("at least", "on or after"),
-    ("min", False): ("less than", "before"),
-    ("max", True): ("at most", "on or before"),
-    ("max", False): ("more than", "after"),
+    ("min", True): (
+        N_("your answer to %(question)s is at least %(bound)s"),
+        N_("your answer to %(question)s is on or after %(bound)s"),
+    ),
+    ("min", False): (
+        N_("your answer to %(question)s is less than %(bound)s"),
+        N_("your answer to %(question)s is before %(bound)s"),
+    ),
+    ("max", True): (
+        N_("your answer to %(question)s is at most %(bound)s"),
+        N_("your answer to %(question)s is on or before %(bound)s"),
+    ),
+    ("max", False): (
+        N_("your answer to %(question)s is more than %(bound)s"),
+        N_("your answer to %(question)s is after %(bound)s"),
+    ),
 }
 
 
 def _answered(label: str, yes: bool) -> str:
-    return f"you answered “{label}”" if yes else f"you did not answer “{label}”"
+    if yes:
+        return gettext("you answered %(question)s", question=quoted(label))
+    return gettext("you did not answer %(question)s", question=quoted(label))
 
 
 def _answered_question(condition: Condition) -> str | None:
@@ -232,9 +271,3 @@ def _label(question, item: str, language) -> str:
 def _choice_label(question, name: str, language) -> str:
     choice = question.choice(name)
     return translate(choice.label, language) if choice else name
-
-
-def _either(words: list[str], joiner: str) -> str:
-    if len(words) == 1:
-        return words[0]
-    return f"{', '.join(words[:-1])} {joiner} {words[-1]}"

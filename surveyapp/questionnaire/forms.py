@@ -20,9 +20,10 @@ from wtforms.fields import (
 )
 
 from surveyapp.questionnaire.model import Page, Question
+from surveyapp.questionnaire.wording import _, gettext
 
-ANSWER_NEEDED = "Please answer this question."
-CHOOSE_ONE = "Please choose one of the answers offered."
+ANSWER_NEEDED = _("Please answer this question.")
+CHOOSE_ONE = _("Please choose one of the answers offered.")
 LARGEST_NUMBER = 2**53
 
 
@@ -72,10 +73,10 @@ class WholeNumberField(UnreadableStops, IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Please give a whole number.") from None
+            raise ValueError(gettext("Please give a whole number.")) from None
         if self.data is not None and abs(self.data) > LARGEST_NUMBER:
             self.data = None
-            raise ValueError("Please give a smaller number.")
+            raise ValueError(gettext("Please give a smaller number."))
 
 
 class NumberField(UnreadableStops, FloatField):
@@ -85,12 +86,12 @@ class NumberField(UnreadableStops, FloatField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Please give a number, such as 2.5.") from None
+            raise ValueError(gettext("Please give a number, such as 2.5.")) from None
         if self.data is not None and not (
             math.isfinite(self.data) and abs(self.data) <= LARGEST_NUMBER
         ):
             self.data = None
-            raise ValueError("Please give a number, such as 2.5.")
+            raise ValueError(gettext("Please give a number, such as 2.5."))
 
 
 class RankField(_OptionalChoice, SelectField):
@@ -103,7 +104,10 @@ def question_fields(question: Question, language: str | None) -> dict[str, Any]:
 
 
 class PageForm(Form):
-    """A page of questions; checks across a question's fields (ranks) after the fields."""
+    """A page of questions; checks across a question's fields (ranks) after the fields.
+
+    Its messages are plain text in the respondent's language once it is validated.
+    """
 
     questions: list[Question] = []
 
@@ -112,6 +116,8 @@ class PageForm(Form):
         for question in self.questions:
             if not question.kind.validate_page(self, question):
                 valid = False
+        for field in self:
+            field.errors = [str(message) for message in field.errors]
         return valid
 
 

@@ -15,6 +15,7 @@ from surveyapp.questionnaire.forms import (
     ANSWER_NEEDED,
 )
 from surveyapp.questionnaire.model import Column, Question
+from surveyapp.questionnaire.wording import _
 
 OPTIONAL_KEYS = (
     "choices",
@@ -32,7 +33,7 @@ CHOSEN, NOT_CHOSEN = "chosen", "not chosen"
 TEXT_CAP = 300
 LONG_TEXT_CAP = 5000
 EXAMPLE_DATE = date(2026, 11, 2)
-GIVE_A_DATE = f"Please give a date such as {EXAMPLE_DATE}."
+GIVE_A_DATE = _("Please give a date such as %(example)s.", example=EXAMPLE_DATE.isoformat())
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 

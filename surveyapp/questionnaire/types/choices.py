@@ -22,6 +22,7 @@ from surveyapp.questionnaire.types.base import (
     _item_columns,
     _presence,
 )
+from surveyapp.questionnaire.wording import _, ngettext
 
 
 class _ChoiceType(QuestionType):
@@ -90,7 +91,7 @@ class SelectOne(_ChoiceType):
         if question.appearance == "dropdown":
             field = ChoiceSelectField(
                 label,
-                choices=[SelectChoice("", "Choose...")] + choices,
+                choices=[SelectChoice("", _("Choose…"))] + choices,
                 validators=_presence(question),
             )
         else:
@@ -186,12 +187,12 @@ def _whole_number(name: str) -> bool:
     return name.isdigit() and str(int(name)) == name
 
 
-def _choices_message(low: int, high: int) -> str:
+def _choices_message(low: int, high: int):
     if high == -1:
-        return f"Please choose at least {low}."
+        return ngettext("Please choose at least %(num)d.", "Please choose at least %(num)d.", low)
     if low == 0:
-        return f"Please choose at most {high}."
-    return f"Please choose between {low} and {high}."
+        return ngettext("Please choose at most %(num)d.", "Please choose at most %(num)d.", high)
+    return _("Please choose between %(low)d and %(high)d.", low=low, high=high)
 
 
 class Grid(_ChoiceType):

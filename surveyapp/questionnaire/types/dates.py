@@ -22,6 +22,7 @@ from surveyapp.questionnaire.types.base import (
     QuestionType,
     _presence,
 )
+from surveyapp.questionnaire.wording import _
 
 
 def parse_iso_date(value: Any) -> date | None:
@@ -61,11 +62,11 @@ class DateRange:
     def __init__(self, low: date | None, high: date | None):
         self.low, self.high = low, high
         if low is not None and high is not None:
-            self.message = f"Please give a date from {low} to {high}."
+            self.message = _("Please give a date from %(low)s to %(high)s.", low=low, high=high)
         elif low is not None:
-            self.message = f"Please give a date on or after {low}."
+            self.message = _("Please give a date on or after %(low)s.", low=low)
         else:
-            self.message = f"Please give a date on or before {high}."
+            self.message = _("Please give a date on or before %(high)s.", high=high)
 
     def __call__(self, form, field):
         value = field.data

@@ -17,6 +17,7 @@ from surveyapp.questionnaire.types.base import (
     _number,
     _presence,
 )
+from surveyapp.questionnaire.wording import _
 
 
 class _NumberType(QuestionType):
@@ -55,11 +56,11 @@ def _number_bounds(question: Question) -> list:
     if low is None and high is None:
         return []
     if low is not None and high is not None:
-        message = f"Please give a number from {low:g} to {high:g}."
+        message = _("Please give a number from %(low)g to %(high)g.", low=low, high=high)
     elif low is not None:
-        message = f"Please give a number of at least {low:g}."
+        message = _("Please give a number of at least %(low)g.", low=low)
     else:
-        message = f"Please give a number of at most {high:g}."
+        message = _("Please give a number of at most %(high)g.", high=high)
     return [validators.NumberRange(min=low, max=high, message=message)]
 
 

@@ -15,6 +15,7 @@ from surveyapp.questionnaire.types.base import (
     _item_columns,
     _presence,
 )
+from surveyapp.questionnaire.wording import gettext, listed
 
 
 class Rank(QuestionType):
@@ -64,7 +65,9 @@ class Rank(QuestionType):
         if not given:
             return True
         if len(given) != len(fields):
-            fields[0].errors = list(fields[0].errors) + ["Please give every item a rank, or none."]
+            fields[0].errors = list(fields[0].errors) + [
+                gettext("Please give every item a rank, or none.")
+            ]
             return False
         holders: dict[str, list] = {}  # by rank as given (a bad one is its field's error)
         for field in fields:
@@ -84,6 +87,22 @@ class Rank(QuestionType):
 
 def _rank_shared(rank: str, items: list[str]) -> str:
     """Say which items share a rank: 'Rank 2 is given twice: to Health and Pensions.'"""
-    times = {2: "twice", 3: "three times"}.get(len(items), f"{len(items)} times")
-    named = f"{', '.join(items[:-1])} and {items[-1]}"
-    return f"Please use each rank only once. Rank {rank} is given {times}: to {named}."
+    named = listed(items, "and")
+    if len(items) == 2:
+        return gettext(
+            "Please use each rank only once. Rank %(rank)s is given twice: to %(items)s.",
+            rank=rank,
+            items=named,
+        )
+    if len(items) == 3:
+        return gettext(
+            "Please use each rank only once. Rank %(rank)s is given three times: to %(items)s.",
+            rank=rank,
+            items=named,
+        )
+    return gettext(
+        "Please use each rank only once. Rank %(rank)s is given %(count)d times: to %(items)s.",
+        rank=rank,
+        count=len(items),
+        items=named,
+    )

@@ -17,6 +17,7 @@ from surveyapp.questionnaire.types.base import (
     _presence,
     _strip,
 )
+from surveyapp.questionnaire.wording import ngettext
 
 
 class Text(QuestionType):
@@ -39,7 +40,11 @@ class Text(QuestionType):
     def fields(self, question, language):
         cap = validators.Length(
             max=question.max_length,
-            message=f"Please keep this under {question.max_length} characters.",
+            message=ngettext(
+                "Please keep this under %(num)d character.",
+                "Please keep this under %(num)d characters.",
+                question.max_length,
+            ),
         )
         field = TextAreaField if question.appearance == "multiline" else StringField
         label = translate(question.label, language)
