@@ -10,11 +10,16 @@ PORT ?= 5000
 NPM := $(shell command -v npm 2>/dev/null)
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint bench clean e2e-deps
+# The respondent pages' words: gettext catalogues (.po, in the repository) compiled to .mo.
+TRANSLATIONS := surveyapp/web/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
-$(STAMP): setup.cfg pyproject.toml
+.PHONY: install run test lint bench clean e2e-deps translations
+
+$(STAMP): setup.cfg pyproject.toml $(CATALOGUES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[embed,test]'
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,6 +41,13 @@ e2e-deps: $(AXE)
 test: lint $(if $(NPM),e2e-deps)
 	$(if $(NPM),,@echo "npm not found: the accessibility check of tests/e2e is skipped (apt-get install npm)")
 	$(BIN)/python -m pytest
+
+# After changing the words of the code or templates: extract them again and add them to
+# every catalogue (new ones untranslated, changed ones fuzzy: the tests fail until done).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-by-file --project surveyapp \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
