@@ -43,6 +43,15 @@ TIDY_COLUMNS = [
     "item_label", "group", "value", "value_label", "percent", "count",
     *DISTRIBUTION_EXTRA_COLUMNS,
 ]  # fmt: skip
+# The words a chart writes besides its labels; a caller passes them in another language.
+CHART_WORDS = {
+    "suppressed": "suppressed (n<{min_cell})",
+    "percent": "Percent of substantive answers.",
+    "percent_excluding": "Percent of substantive answers ({excluded} excluded).",
+    "mean_darker": "Mean rating ({low} to {high}); darker is higher.",
+    "mean_lighter": "Mean rating ({low} to {high}); lighter is higher.",
+    "mean_suppressed": " – suppressed (fewer than {min_cell} ratings).",
+}
 
 
 def _format_of(path: str | Path) -> str:
@@ -225,8 +234,8 @@ def _item_height(heading_lines: int, groups: int) -> float:
     return GAP + heading_lines * HEADING_LINE + 0.05 + groups * PITCH
 
 
-def _group_bar(ax, centre: float, cell: pd.DataFrame, values, segments, min_cell: int) -> None:
-    """Draw one group's bar with its n, or an empty bar marked as suppressed."""
+def _group_bar(ax, centre: float, cell: pd.DataFrame, values, segments, suppressed: str):
+    """Draw one group's bar with its n, or an empty bar marked with the `suppressed` text."""
     if cell["suppressed"].fillna(False).astype(bool).any():
         box = Rectangle(
             (-50, centre - BAR / 2),
@@ -241,7 +250,7 @@ def _group_bar(ax, centre: float, cell: pd.DataFrame, values, segments, min_cell
         ax.text(
             0,
             centre,
-            f"suppressed (n<{min_cell})",
+            suppressed,
             ha="center",
             va="center",
             fontsize=8,
@@ -258,7 +267,11 @@ def _group_bar(ax, centre: float, cell: pd.DataFrame, values, segments, min_cell
 
 
 def agreement_chart(
-    tidy: pd.DataFrame, path: str | Path, title: str = "", min_cell: int = 5
+    tidy: pd.DataFrame,
+    path: str | Path,
+    title: str = "",
+    min_cell: int = 5,
+    words: dict[str, str] | None = None,
 ) -> Path:
     """Draw agreement as diverging stacked bars, one per item and group; return the path.
 
@@ -267,8 +280,10 @@ def agreement_chart(
     (``coding.crosstab.distribution`` gives them; its summary rows, valued
     ``coding.tidy.SUMMARY_VALUES``, are left out). Agree goes right of zero, disagree
     left; non-substantive points (``missing``) are left out and named in a note. Items
-    and groups keep their order of appearance.
+    and groups keep their order of appearance. ``words`` gives the chart's own words
+    (``CHART_WORDS``' keys) in another language.
     """
+    words = {**CHART_WORDS, **(words or {})}
     fmt = _format_of(path)
     rows = _scale_rows(tidy)
     if rows.empty:
@@ -305,7 +320,8 @@ def agreement_chart(
                 cell = rows[(rows["item_label"] == item) & (rows["group"] == group)]
                 centre, y = y + PITCH / 2, y + PITCH
                 if not cell.empty:
-                    _group_bar(ax, centre, cell, values, segments, min_cell)
+                    marked = words["suppressed"].format(min_cell=min_cell)
+                    _group_bar(ax, centre, cell, values, segments, marked)
                     ticks.append(centre)
                     tick_labels.append(str(group))
         ax.set_xlim(-100, 100)
@@ -337,8 +353,11 @@ def agreement_chart(
             columnspacing=1.4,
         )
         excluded = [label for _value, label, missing in scale if missing]
-        note = "Percent of substantive answers"
-        note += f" ({', '.join(excluded)} excluded)." if excluded else "."
+        note = (
+            words["percent_excluding"].format(excluded=", ".join(excluded))
+            if excluded
+            else words["percent"]
+        )
         _caption(figure, title_lines, note, title_inset=0.12, note_inset=0.1)
         return _save(figure, path, fmt)
 
@@ -351,6 +370,7 @@ def heat_table(
     vmax: float = 5,
     min_cell: int = 5,
     cmap: str = "Blues",
+    words: dict[str, str] | None = None,
 ) -> Path:
     """Draw mean ratings as a shaded table, items by groups, and return the path.
 
@@ -358,8 +378,10 @@ def heat_table(
     ``suppressed`` and ``n`` (``coding.crosstab.means`` gives them). Rows and columns keep
     their order of appearance; each cell shows the mean to two decimals, shaded on
     vmin-vmax; suppressed cells show "–" on white; with ``n``, each header shows the
-    group's largest n.
+    group's largest n. ``words`` gives the chart's own words (``CHART_WORDS``' keys) in
+    another language.
     """
+    words = {**CHART_WORDS, **(words or {})}
     fmt = _format_of(path)
     absent = [c for c in ("item_label", "group", "mean") if c not in tidy_means.columns]
     if absent:
@@ -446,10 +468,10 @@ def heat_table(
                 linespacing=1.15,
             )
         darker = _luminance(colours(1.0)) < _luminance(colours(0.0))
-        note = (
-            f"Mean rating ({vmin:g} to {vmax:g}); {'darker' if darker else 'lighter'} is higher."
+        note = words["mean_darker" if darker else "mean_lighter"].format(
+            low=f"{vmin:g}", high=f"{vmax:g}"
         )
         if suppressed.any():
-            note += f" – suppressed (fewer than {min_cell} ratings)."
+            note += words["mean_suppressed"].format(min_cell=min_cell)
         _caption(figure, title_lines, note, title_inset=0.1, note_inset=0.12)
         return _save(figure, path, fmt)

@@ -189,6 +189,7 @@ def write_sav(
     codes: dict[str, dict] | None = None,
     missing: dict[str, list] | None = None,
     measures: dict[str, str] | None = None,
+    text_labels: dict[str, dict] | None = None,
 ) -> dict[str, dict]:
     """Write the frame as an SPSS .sav file; return {column: {code: choice name}} used.
 
@@ -216,6 +217,10 @@ def write_sav(
     measures : dict, optional
         {column: "nominal", "ordinal" or "scale"}; by default choice and text columns are
         nominal and numbers and dates scale.
+    text_labels : dict, optional
+        For a column of short codes kept as text (a language: en, fr), {code: label}: the
+        column stays text, its codes get value labels, and a blank (no code) is declared
+        user-missing. A code with no label raises ValueError.
 
     Numeric columns stay numbers, dates (datetime64 or ``datetime.date``) are written as
     SPSS dates (DATE11), other columns as text as wide as their longest value; missing
@@ -226,6 +231,7 @@ def write_sav(
     if frame.columns.duplicated().any():
         raise ValueError("the frame has duplicate column names")
     codes, missing, measures = codes or {}, missing or {}, measures or {}
+    text_labels = text_labels or {}
     frame = frame.reset_index(drop=True)
     names = spss_names(frame.columns)
     data, labels, coded_labels, used = {}, {}, {}, {}
@@ -241,6 +247,17 @@ def write_sav(
             level = "nominal"
             if missing.get(column):
                 declared[name] = _missing_ranges(column, by_name, missing[column])
+        elif column in text_labels:
+            data[name], level = _text(series), "nominal"
+            unlabelled = sorted(set(data[name].dropna()) - set(text_labels[column]))
+            if unlabelled:
+                shown = ", ".join(repr(value) for value in unlabelled[:5])
+                raise ValueError(f"column '{column}' holds values without a label: {shown}")
+            coded_labels[name] = {
+                str(code): _cut(str(label), MAX_VALUE_LABEL_BYTES)
+                for code, label in text_labels[column].items()
+            }
+            declared[name] = [" "]  # blank: SPSS pads text, so " " is the empty value
         elif pd.api.types.is_bool_dtype(series.dtype):
             data[name] = series.astype("float64")
             formats[name], level = "F1.0", "nominal"

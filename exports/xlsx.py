@@ -158,8 +158,11 @@ def write_workbook(
     responses: pd.DataFrame | None = None,
     dictionary: pd.DataFrame | None = None,
     title: str = "",
+    data_sheets: tuple[str, str] = (RESPONSES, DICTIONARY),
 ) -> Path:
     """Write the tables, one sheet each, then "Responses" and "Data dictionary" if given.
+
+    ``data_sheets`` names those two sheets (in the report's language).
 
     Table sheets have the title in A1, the header in row 2 and are frozen at A3; the
     responses and dictionary sheets have their header in row 1, frozen at A2. Text is
@@ -167,9 +170,10 @@ def write_workbook(
     needs no apostrophe before "=", "+", "-" or "@". ``path`` is written as
     ``exports._files.replaced`` says ("-" is standard output).
     """
+    responses_sheet, dictionary_sheet = data_sheets
     reserved = tuple(
         name
-        for name, frame in ((RESPONSES, responses), (DICTIONARY, dictionary))
+        for name, frame in ((responses_sheet, responses), (dictionary_sheet, dictionary))
         if frame is not None
     )
     workbook = Workbook()
@@ -179,9 +183,9 @@ def write_workbook(
     for block, name in zip(blocks, sheet_names([b.name for b in blocks], reserved), strict=True):
         _table_sheet(workbook.create_sheet(name), block)
     if responses is not None:
-        _data_sheet(workbook.create_sheet(RESPONSES), responses)
+        _data_sheet(workbook.create_sheet(responses_sheet), responses)
     if dictionary is not None:
-        _data_sheet(workbook.create_sheet(DICTIONARY), dictionary)
+        _data_sheet(workbook.create_sheet(dictionary_sheet), dictionary)
     if not workbook.sheetnames:
         workbook.create_sheet("Empty")
     with replaced(path, binary=True) as partial:

@@ -19,7 +19,7 @@ from surveyapp.store import evaluators
 from surveyapp.store.connection import get_db
 from surveyapp.store.invitations import create_invitations, new_tokens
 from surveyapp.store.migrations import DatabaseOutdated
-from surveyapp.store.rates import response_rates
+from surveyapp.store.rates import BY_LANGUAGE, language_counts, response_rates
 from surveyapp.store.responses import response_count
 from surveyapp.store.surveys import change_schedule
 from surveyapp.web import create_app
@@ -203,6 +203,24 @@ def serve(context: Context, host, port, workers, threads):
     serve_app(app, host, port, workers, threads)
 
 
+LANGUAGE_KEYS = ("lang", "language")  # an --attr that gives the links' language
+
+
+def _label_language(questionnaires: list[Questionnaire], language: str | None) -> str:
+    """Return the language to label in (--lang, else the first survey's first language)."""
+    from surveyapp.analysis.words import LanguageError, label_language
+
+    try:
+        return label_language(questionnaires, language)
+    except LanguageError as error:
+        raise click.BadParameter(str(error), param_hint="--lang") from None
+
+
+def _lang_option(help_text: str):
+    """Return the --lang option of the commands that label in a questionnaire language."""
+    return click.option("--lang", "language", metavar="LANG", help=help_text)
+
+
 def _attributes(values: tuple[str, ...]) -> dict:
     attributes = {}
     for value in values:
@@ -219,23 +237,40 @@ def _attributes(values: tuple[str, ...]) -> dict:
 @click.option(
     "--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Recorded on each link (repeat)."
 )
+@_lang_option("The links' language, one of the questionnaire's (--attr lang=LANG is the same).")
 @click.option("-o", "--output", type=OUTPUT, help="CSV file ('-' or none: stdout).")
 @click.option("--base-url", help="Start of the links [config BASE_URL, http://127.0.0.1:5000].")
 @with_app
-def invite(context: Context, survey, count, attrs, output, base_url):
+def invite(context: Context, survey, count, attrs, language, output, base_url):
     """Make single-use invitation links and write them as CSV.
 
     Only a hash of each link is stored, so this CSV is the only copy of the links: send
     them out from it. Attributes (--attr region=Africa) let you follow the response rate
     per group.
+
+    --lang fr makes links that open the questionnaire in French (respondents can still
+    switch); the language must be one of the questionnaire's. --attr lang=fr is the same
+    as --lang fr: either way it is kept as the links' language, not as an attribute, and
+    the CSV gets a column lang for the mail merge. status --by language counts the links
+    by their language.
     """
-    context.questionnaire(survey)
+    questionnaire = context.questionnaire(survey)
     attributes = _attributes(attrs)
+    for key in LANGUAGE_KEYS:
+        given = attributes.pop(key, None)
+        if given and language and given != language:
+            raise click.BadParameter(
+                f"--attr {key}={given} and --lang {language} disagree", param_hint="--lang"
+            )
+        language = language or given
+    if language:
+        language = _label_language([questionnaire], language)
+    columns = {**attributes, **({"lang": language} if language else {})}
     base = (base_url or context.app.config["BASE_URL"]).rstrip("/")
     tokens = new_tokens(count)
-    rows = [[f"{base}/s/{survey}/{token}", *attributes.values()] for token in tokens]
-    write_csv(pd.DataFrame(rows, columns=["link", *attributes]), output or sys.stdout)
-    create_invitations(get_db(), survey, count, attributes, tokens=tokens)
+    rows = [[f"{base}/s/{survey}/{token}", *columns.values()] for token in tokens]
+    write_csv(pd.DataFrame(rows, columns=["link", *columns]), output or sys.stdout)
+    create_invitations(get_db(), survey, count, attributes, tokens=tokens, language=language)
     if output:
         click.echo(f"{count} links for {survey} written to {_shown(output)}", err=True)
 
@@ -286,7 +321,7 @@ def schedule(context: Context, survey, opens, closes, no_dates, open_link):
 
 @main.command()
 @click.argument("survey", required=False)
-@click.option("--by", help="An invitation attribute to break the counts down by.")
+@click.option("--by", help="An invitation attribute to break the counts down by, or language.")
 @with_app
 def status(context: Context, survey, by):
     """Show invited, started, answered and the response rate of each survey.
@@ -295,19 +330,38 @@ def status(context: Context, survey, by):
     invitation link), imported (import-responses) and the open link. The rate is that of
     the invited population: (web + imported) / invited, e.g. (2 + 62) / 232 = 28%; answers
     through the open link are not in it, since nobody was invited to give them.
+
+    --by language counts the links by their language (made with invite --lang, or chosen
+    since by the respondent; (none): neither) with the responses imported in it, then
+    every response by the language it was answered in: online (through a link or the
+    open link alike) and imported; (none): not recorded.
     """
     surveys = [survey] if survey else list(context.app.extensions["questionnaires"])
+    by = BY_LANGUAGE if by in LANGUAGE_KEYS else by
     line = "  {:<20} {:>7} {:>7} {:>7} {:>8} {:>9} {:>5} {:>9}"
     for name in surveys:
         context.questionnaire(name)
         click.echo(f"{name}: rate = (web + imported) / invited")
         header = ("group", "invited", "started", "web", "imported", "responded", "rate")
-        click.echo(line.format(*header, "open link"))
+        click.echo(line.format("link language" if by == BY_LANGUAGE else header[0],
+                               *header[1:], "open link"))  # fmt: skip
         for row in response_rates(get_db(), name, by):
             rate = f"{row['response_rate']:.0%}" if row["response_rate"] is not None else "-"
             counts = [row[key] for key in ("invited", "started", "completed", "imported")]
             counts += [row["responded"], rate, row["completed_open_link"]]
             click.echo(line.format(row["group"], *counts))
+        if by == BY_LANGUAGE:
+            _language_status(name)
+
+
+def _language_status(survey: str):
+    """Show a survey's responses by the language they were answered in."""
+    click.echo(f"{survey}: responses by the language answered in")
+    line = "  {:<20} {:>7} {:>8} {:>9}"
+    click.echo(line.format("language", "web", "imported", "responses"))
+    for row in language_counts(get_db(), survey):
+        language = "(none)" if row["language"] is None else row["language"]
+        click.echo(line.format(language, row["web"], row["imported"], row["responses"]))
 
 
 @main.command()
@@ -317,37 +371,34 @@ def status(context: Context, survey, by):
 )
 @click.option("-o", "--output", type=OUTPUT, help="File ('-' or none: stdout).")
 @click.option("--labels", is_flag=True, help="Write choice labels instead of choice names.")
+@_lang_option("Label in this language of the questionnaire [its first].")
 @with_app
-def export(context: Context, survey, fmt, output, labels):
+def export(context: Context, survey, fmt, output, labels, language):
     """Write the completed responses: one row each, one column per answer.
 
-    CSV and XLSX hold choice names (or labels with --labels); XLSX adds the data dictionary.
-    SAV (SPSS, also read by Stata and R) carries variable labels and value labels.
+    The columns are response_id, language (the language the response was answered in:
+    en, fr, es; empty when not recorded), then the answers. CSV and XLSX hold choice
+    names (or labels with --labels, and the language's name); XLSX adds the data
+    dictionary. SAV (SPSS, also read by Stata and R) carries variable labels and value
+    labels. --lang fr writes every label in French: choices, questions, the dictionary,
+    the language names.
     """
-    from surveyapp.analysis.report_files import with_labels
+    from surveyapp.analysis.report_files import write_responses
     from surveyapp.store.responses import completed_responses
 
     questionnaire = context.questionnaire(survey)
-    frame = completed_responses(get_db(), questionnaire)
+    language = _label_language([questionnaire], language)
     if fmt != "csv" and not output:
         raise click.UsageError(f"a {fmt.upper()} file needs -o FILE.{fmt} (or -o - for a pipe)")
     if fmt != "csv":
         _binary_output(output)
-    if fmt == "sav":
-        from surveyapp.analysis.report_files import write_responses_sav
-
-        try:
-            write_responses_sav(frame, questionnaire, output)
-        except ValueError as error:
-            raise click.ClickException(f"{survey}: no SPSS file written: {error}") from None
-    elif fmt == "xlsx":
-        from surveyapp.analysis.report_files import write_responses_xlsx
-
-        write_responses_xlsx(
-            with_labels(frame, questionnaire) if labels else frame, questionnaire, output
-        )
-    else:
-        write_csv(with_labels(frame, questionnaire) if labels else frame, output or sys.stdout)
+    frame = completed_responses(get_db(), questionnaire)
+    try:
+        write_responses(frame, questionnaire, fmt, output or sys.stdout, labels, language)
+    except ValueError as error:
+        if fmt != "sav":
+            raise
+        raise click.ClickException(f"{survey}: no SPSS file written: {error}") from None
     if output:
         click.echo(f"{len(frame)} responses written to {_shown(output)}", err=True)
 
@@ -356,18 +407,26 @@ def export(context: Context, survey, fmt, output, labels):
 @click.argument("survey")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option("-o", "--output", type=OUTPUT, help="File ('-' or none: stdout).")
+@_lang_option("Label in this language of the questionnaire [its first].")
 @with_app
-def dictionary(context: Context, survey, fmt, output):
-    """Write the data dictionary: what each export column holds."""
+def dictionary(context: Context, survey, fmt, output, language):
+    """Write the data dictionary: what each export column holds.
+
+    One row per export column: column,question,item,type,label,choices; response_id and
+    language (the language answered in, its codes named) come first.
+    """
     from surveyapp.questionnaire.dictionary import data_dictionary
 
-    write_csv(data_dictionary(context.questionnaire(survey)), output or sys.stdout)
+    questionnaire = context.questionnaire(survey)
+    language = _label_language([questionnaire], language)
+    write_csv(data_dictionary(questionnaire, language), output or sys.stdout)
 
 
 @main.command("import-responses")
 @click.argument("survey")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--labels", is_flag=True, help="Choices are given by label (export --labels).")
+@_lang_option("With --labels: the labels' language [the questionnaire's first].")
 @click.option(
     "--attr",
     "attrs",
@@ -379,7 +438,9 @@ def dictionary(context: Context, survey, fmt, output):
     "--allow-duplicates", is_flag=True, help="Import rows with the same answers as another."
 )
 @with_app
-def import_responses_command(context: Context, survey, file, labels, attrs, allow_duplicates):
+def import_responses_command(
+    context: Context, survey, file, labels, language, attrs, allow_duplicates
+):
     """Import completed responses from a CSV in the export's format.
 
     Every value is checked as the web form checks it. A file with any problem is rejected
@@ -387,18 +448,25 @@ def import_responses_command(context: Context, survey, file, labels, attrs, allo
     imported before (the same bytes) is refused, and so are rows with the same answers as
     a stored response or an earlier row, unless --allow-duplicates is given.
 
+    An optional column language gives the language each response was answered in: one of
+    the questionnaire's (en, fr, es; with --labels also its name), or empty when not known.
+    export --labels --lang fr imports back with --labels --lang fr.
+
     Imported responses count toward the response rate of the invited population; --attr
     region=Africa counts them toward the group of links made with that attribute (split the
     file by group to import each with its own).
     """
     from surveyapp.response_import import ImportRejected, import_responses
 
+    questionnaire = context.questionnaire(survey)
+    language = _label_language([questionnaire], language)
     try:
         count = import_responses(
             get_db(),
-            context.questionnaire(survey),
+            questionnaire,
             file,
             labels=labels,
+            language=language,
             attributes=_attributes(attrs),
             allow_duplicates=allow_duplicates,
         )
@@ -539,24 +607,34 @@ def cluster(context: Context, survey, question, k, seed, output):
 @click.argument("survey")
 @click.argument("question")
 @click.option(
-    "--by", default="survey", show_default=True, help="survey, or a single-choice question."
+    "--by",
+    default="survey",
+    show_default=True,
+    help="survey, language, or a single-choice question.",
 )
 @click.option("--coder", help="Whose coding to count [the only coder, if there is one].")
 @click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
               help="Groups with fewer answers are suppressed.")  # fmt: skip
+@_lang_option("Group labels in this language of the surveys [the first's first].")
 @click.option("-o", "--output", type=OUTPUT, help="CSV file ('-' or none: stdout).")
 @with_app
-def codes(context: Context, survey, question, by, coder, min_cell, output):
+def codes(context: Context, survey, question, by, coder, min_cell, language, output):
     """Write the code frequency table: respondents per code, overall and per group.
 
     The CSV is tidy: code,group,respondents,base,share, where base is the number of
     respondents in the group who answered the question and share = respondents / base.
     A group with fewer than --min-cell answers is suppressed: its numbers are left empty.
+    --by language groups by the language answered in; --lang fr labels the groups (and
+    All) in French. The codes are the coder's own words, as written.
     """
     from coding.tidy import FREQUENCY_COLUMNS
+    from surveyapp.analysis.groups import relabelled_groups
     from surveyapp.analysis.open_answers import CodingError
 
     open_question = _open_question(context, survey, question)
+    questionnaires = context.app.extensions["questionnaires"]
+    surveys = open_question.surveys
+    language = _label_language([questionnaires[s] for s in surveys], language)
     coders = open_question.codebook.coders()
     if coder is None:
         if len(coders) != 1:
@@ -567,6 +645,7 @@ def codes(context: Context, survey, question, by, coder, min_cell, output):
         table = open_question.frequency(coder, by, min_cell)
     except CodingError as error:
         raise click.BadParameter(str(error), param_hint="--by") from None
+    table["group"] = relabelled_groups(table["group"], questionnaires, surveys, by, language)
     write_csv(table[FREQUENCY_COLUMNS], output or sys.stdout)
 
 
@@ -585,7 +664,7 @@ def _crosstab_options(command):
     """Add the options shared by the crosstab and chart commands."""
     options = [
         click.option("--by", default="survey", show_default=True,
-                     help="survey, or a single-choice question such as region."),
+                     help="survey, language, or a single-choice question such as region."),
         click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
                      help="Groups with fewer answers are suppressed."),
         click.option("--question", "questions", multiple=True,
@@ -595,19 +674,23 @@ def _crosstab_options(command):
                      help="Weight responses so this question's shares match --shares."),
         click.option("--shares", metavar="NAME=SHARE,...",
                      help="Shares for --poststratify, e.g. staff=0.8,constituents=0.2."),
+        _lang_option("Label in this language of every survey [the first's first]."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares):
+def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares,
+                   language):  # fmt: skip
     from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
 
+    names = _surveys(context, surveys)
+    language = _label_language([context.questionnaire(name) for name in names], language)
     try:
         return make_crosstab(
-            get_db(), context.app.extensions["questionnaires"], _surveys(context, surveys),
-            by, stat, min_cell, list(questions), weight, poststratify, shares,
+            get_db(), context.app.extensions["questionnaires"], names,
+            by, stat, min_cell, list(questions), weight, poststratify, shares, language,
         )  # fmt: skip
     except CrosstabError as error:
         raise click.UsageError(str(error)) from None
@@ -627,8 +710,8 @@ def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, post
     help="File ('-' or none: stdout; xlsx needs -o, '-' for a pipe).",
 )
 @with_app
-def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares, fmt,
-             output):  # fmt: skip
+def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares,
+             language, fmt, output):  # fmt: skip
     """Cross-tabulate the grids shared by the surveys, by survey or by a profile question.
 
     With --stat distribution: counts and percentages of each answer per statement and group
@@ -636,11 +719,13 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
     share who agree on rows of their own). With --stat mean: the mean rating per item and
     group with its n, as the report's Table 6. The CSV is tidy; XLSX has a sheet per question
     with labelled, formatted tables, then the raw responses and the data dictionary.
+    --by language groups by the language answered in. --lang fr writes every label,
+    heading and note in French.
     """
     from surveyapp.analysis.report_files import write_crosstab
 
     result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,
-                            poststratify, shares)  # fmt: skip
+                            poststratify, shares, language)  # fmt: skip
     if fmt == "xlsx" and not output:
         raise click.UsageError("an XLSX file needs -o FILE.xlsx (or -o - for a pipe)")
     if fmt == "xlsx":
@@ -663,8 +748,12 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
     help="FILE.png or FILE.svg; with several questions, one file each (FILE-QUESTION.png).",
 )
 @with_app
-def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares, output):
-    """Draw charts of the cross-tabulation: diverging stacked bars or a heat table."""
+def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares, language,
+          output):  # fmt: skip
+    """Draw charts of the cross-tabulation: diverging stacked bars or a heat table.
+
+    --by language groups by the language answered in; --lang fr labels the charts in French.
+    """
     from surveyapp.analysis.report_files import draw_charts
 
     if output == STDOUT:
@@ -674,7 +763,7 @@ def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify,
     if Path(output).suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the chart file must end in .png or .svg", param_hint="-o")
     result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,
-                            poststratify, shares)  # fmt: skip
+                            poststratify, shares, language)  # fmt: skip
     for path in draw_charts(result, output):
         click.echo(f"chart written to {path}", err=True)
 
@@ -705,17 +794,18 @@ EXAMPLES = {
     "init-db": "surveyapp init-db",
     "add-evaluator": "surveyapp add-evaluator maria",
     "serve": "surveyapp serve --host 0.0.0.0 --port 8080",
-    "invite": "surveyapp invite staff --count 232 --attr region=Africa -o africa.csv",
+    "invite": "surveyapp invite staff --count 30 --attr region=Africa --lang fr -o africa-fr.csv",
     "schedule": "surveyapp schedule staff --opens 2026-11-02 --closes 2026-11-23",
-    "status": "surveyapp status staff --by region",
-    "export": "surveyapp export staff --format sav -o staff.sav",
-    "dictionary": "surveyapp dictionary staff -o staff-dictionary.csv",
+    "status": "surveyapp status staff --by language",
+    "export": "surveyapp export staff --format sav --lang fr -o staff-fr.sav",
+    "dictionary": "surveyapp dictionary staff --lang es -o staff-dictionary-es.csv",
     "import-responses": "surveyapp import-responses staff interviews.csv --attr region=Africa",
     "remind": "surveyapp remind staff --links africa.csv -o remind.csv",
     "cluster": "surveyapp cluster staff,constituents constraints --k 7 -o clusters.csv",
-    "codes": "surveyapp codes staff,constituents constraints --by region --coder ana",
-    "crosstab": "surveyapp crosstab staff --by region --stat mean --format xlsx -o table6.xlsx",
-    "chart": "surveyapp chart staff,constituents --by survey -o figures/agreement.png",
+    "codes": "surveyapp codes staff,constituents constraints --by language --coder ana",
+    "crosstab": "surveyapp crosstab staff --by region --stat mean --lang fr --format xlsx"
+    " -o table6-fr.xlsx",
+    "chart": "surveyapp chart staff,constituents --by language -o figures/agreement.png",
     "check": "surveyapp check questionnaires/staff.yaml",
 }
 

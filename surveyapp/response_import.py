@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from exports.safety import restored_text
+from surveyapp.analysis.words import choice_labels, label_language, language_names
 from surveyapp.csv_input import UnreadableCsv, read_csv_file
 from surveyapp.questionnaire.answers import check_answers
 from surveyapp.questionnaire.model import Questionnaire
@@ -81,17 +82,43 @@ def _listed(values: list[str]) -> str:
     return shown + (f", ... ({len(values)} in all)" if len(values) > MAX_LISTED else "")
 
 
-def _cell_problems(questionnaire: Questionnaire, raw: dict, labels: bool) -> dict[str, str]:
+def _language(
+    questionnaire: Questionnaire, value: str, labels: bool, language: str | None
+) -> tuple[str | None, str | None]:
+    """Return the language a row was answered in (None: blank, not known), or its problem.
+
+    The code must be one of the questionnaire's languages (en, fr, es); with ``labels`` the
+    language's name in ``language`` (as ``export --labels`` writes it) is read too.
+    """
+    value = value.strip()
+    if not value:
+        return None, None
+    if value in questionnaire.languages:
+        return value, None
+    names = language_names(questionnaire.languages, language)
+    if labels:
+        by_name = {name.casefold(): code for code, name in names.items()}
+        if value.casefold() in by_name:
+            return by_name[value.casefold()], None
+        named = ", ".join(f"{code} ({name})" for code, name in names.items())
+        return None, f"'{value}' is not one of the languages {named}, or empty"
+    return None, f"'{value}' is not one of the languages {', '.join(names)}, or empty"
+
+
+def _cell_problems(
+    questionnaire: Questionnaire, raw: dict, labels: bool, language: str | None = None
+) -> dict[str, str]:
     """Check the cells the form's check cannot explain well; return {column: problem}.
 
     A choice must be one of the question's (the problem lists them, where the web form
-    only says to choose one offered). With ``labels``, a choice is read by its label
-    (as ``export --labels`` writes it) and replaced by its name in ``raw``.
+    only says to choose one offered). With ``labels``, a choice is read by its label in
+    ``language`` (as ``export --labels --lang`` writes it) and replaced by its name in
+    ``raw``.
     """
     problems = {}
     for column in questionnaire.columns():
         question, value = column.question, raw.get(column.name) or ""
-        known = question.kind.value_labels(question)
+        known = choice_labels(question, language if labels else None)
         if labels and known is not None and value != "":
             names: dict[str, str] = {}
             for name, label in known.items():
@@ -112,7 +139,7 @@ def _cell_problems(questionnaire: Questionnaire, raw: dict, labels: bool) -> dic
 
 
 def _check_header(path: Path, header: list[str], questionnaire: Questionnaire) -> list[str]:
-    known = {"response_id"} | {c.name for c in questionnaire.columns()}
+    known = {"response_id", "language"} | {c.name for c in questionnaire.columns()}
     problems = [
         f"{path}: column '{name}' is not in the export" for name in header if name not in known
     ]
@@ -147,6 +174,7 @@ def import_responses(
     attributes: dict | None = None,
     allow_duplicates: bool = False,
     labels: bool = False,
+    language: str | None = None,
 ) -> int:
     """Import completed responses from a CSV in the export's format, all or none.
 
@@ -155,9 +183,12 @@ def import_responses(
     is refused, and so is a row with the same answers as a stored response or an earlier
     row, unless ``allow_duplicates``. ``attributes`` are the invitation attributes the
     responses answered under (region=Africa): they count toward that group's response rate.
-    With ``labels`` choices are read by their labels (``export --labels``), not names.
-    Returns the number imported.
+    With ``labels`` choices are read by their labels in ``language`` (``export --labels
+    --lang``; by default the questionnaire's first language), not names. An optional
+    column ``language`` gives the language each response was answered in: a language of
+    the questionnaire, or empty when not known. Returns the number imported.
     """
+    language = label_language([questionnaire], language)  # LanguageError if not one
     path = Path(path)
     header, rows, fingerprint = _read_csv(path)
     problems = _imported_already(db, questionnaire.id, path, fingerprint)
@@ -180,7 +211,12 @@ def import_responses(
         response_id, trouble = _response_id(raw.get("response_id") or "", taken)
         if trouble:
             problems.append(f"{path}: line {line}, column 'response_id': {trouble}")
-        cell_problems = _cell_problems(questionnaire, raw, labels)
+        answered_in, trouble = _language(
+            questionnaire, raw.get("language") or "", labels, language
+        )
+        if trouble:
+            problems.append(f"{path}: line {line}, column 'language': {trouble}")
+        cell_problems = _cell_problems(questionnaire, raw, labels, language)
         for name, trouble in cell_problems.items():
             problems.append(f"{path}: line {line}, column '{name}': {trouble}")
         for column in text_columns:  # undo the export's protection against formulas
@@ -189,7 +225,7 @@ def import_responses(
         for name, messages in errors.items():
             for message in messages if name not in cell_problems else ():
                 problems.append(f"{path}: line {line}, column '{name}': {message}")
-        record = response_row(questionnaire, clean, "import")
+        record = response_row(questionnaire, clean, "import", answered_in)
         record["response_id"] = response_id
         records.append(record)
         if not allow_duplicates and len(problems) == problems_before:

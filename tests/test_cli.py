@@ -176,8 +176,9 @@ def test_export_writes_one_row_per_completed_response(answered, tmp_path):
     answered("export", "demo", "--format", "csv", "-o", out)
     rows = read_csv(out)
     assert len(rows) == 2
-    assert list(rows[0])[:6] == [
+    assert list(rows[0])[:7] == [
         "response_id",
+        "language",
         "region",
         "region_other",
         "organisation",

@@ -21,7 +21,7 @@ from surveyapp.cli import main
 from surveyapp.questionnaire.synthetic import synthetic_responses
 from surveyapp.testing import seed_responses
 
-HEADER = "response_id,region,region_other"
+HEADER = "response_id,language,region,region_other"
 
 
 @pytest.fixture

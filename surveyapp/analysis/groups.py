@@ -1,12 +1,16 @@
-"""Groups of respondents for tables: by survey, or by their answer to a single-choice question."""
+"""Groups of respondents for tables: by survey, by language, or by a single-choice answer."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from coding.tidy import ALL, NO_ANSWER, UNCODED
+from surveyapp.analysis.words import language_names, words_in
 from surveyapp.questionnaire.model import Questionnaire, translate
 
 BY_SURVEY = "survey"
+BY_LANGUAGE = "language"
+NOT_RECORDED = ""  # the grouping value of a response whose language was not recorded
 
 
 class GroupingError(ValueError):
@@ -14,26 +18,45 @@ class GroupingError(ValueError):
 
 
 def group_labels(
-    questionnaires: dict[str, Questionnaire], surveys: list[str], by: str
+    questionnaires: dict[str, Questionnaire], surveys: list[str], by: str, language=None
 ) -> tuple[dict[str, dict], list[str]]:
     """Return, per survey, each grouping value's label, and the labels in questionnaire order.
 
     With ``by="survey"`` a survey's responses all carry its title (the value is the survey id);
-    otherwise ``by`` must be a single-choice question of every survey, and each choice name
-    maps to its label.
+    with ``by="language"`` the value is the language answered in, labelled with its name
+    (`NOT_RECORDED` when unknown); otherwise ``by`` must be a single-choice question of every
+    survey, and each choice name maps to its label. Labels are in ``language`` (by default
+    each questionnaire's first).
     """
     if by == BY_SURVEY:
-        titles = {s: translate(questionnaires[s].title) for s in surveys}
+        titles = {s: translate(questionnaires[s].title, language) for s in surveys}
         return {s: {s: titles[s]} for s in surveys}, [titles[s] for s in surveys]
+    if by == BY_LANGUAGE:
+        unknown = words_in(language)["not_recorded"]
+        codes = list(dict.fromkeys(c for s in surveys for c in questionnaires[s].languages))
+        names = {**language_names(codes, language), NOT_RECORDED: unknown}
+        return {s: names for s in surveys}, list(names.values())
     labels: dict[str, dict] = {}
     order: list[str] = []
     for survey in surveys:
         question = questionnaires[survey].question(by)
         if question is None or not question.kind.single_choice:
-            raise GroupingError(f"'{by}' is not a single-choice question of survey '{survey}'")
-        labels[survey] = {c.name: translate(c.label) for c in question.choices}
+            raise GroupingError(
+                f"'{by}' is not a single-choice question of survey '{survey}'"
+                " (group by survey, language or such a question)"
+            )
+        labels[survey] = {c.name: translate(c.label, language) for c in question.choices}
         order += [label for label in labels[survey].values() if label not in order]
     return labels, order
+
+
+def grouping_values(frame: pd.DataFrame, by: str) -> pd.Series:
+    """Return the value each response is grouped by: its survey, language or answer."""
+    if by == BY_SURVEY:
+        return frame.survey
+    if by == BY_LANGUAGE:
+        return frame.language.astype("object").where(frame.language.notna(), NOT_RECORDED)
+    return frame[by]
 
 
 def group_of(values: pd.Series, surveys: pd.Series, labels: dict[str, dict]) -> pd.Series:
@@ -42,3 +65,21 @@ def group_of(values: pd.Series, surveys: pd.Series, labels: dict[str, dict]) -> 
     return pd.Series(
         [labels[survey].get(value) for survey, value in pairs], index=values.index, dtype=object
     )
+
+
+def relabelled_groups(
+    groups: pd.Series, questionnaires: dict, surveys: list[str], by: str, language: str
+) -> pd.Series:
+    """Return group labels written in the questionnaires' first language, in another one.
+
+    For tables made without a language (the code frequency): each survey's, choice's or
+    language's label, and the All, no-answer and uncoded rows, are put in ``language``.
+    """
+    first, _ = group_labels(questionnaires, surveys, by)
+    wanted, _ = group_labels(questionnaires, surveys, by, language)
+    words = words_in(language)
+    mapping = {ALL: words["all"], NO_ANSWER: words["no_answer"], UNCODED: words["uncoded"]}
+    for survey in surveys:
+        for value, label in first[survey].items():
+            mapping.setdefault(label, wanted[survey][value])
+    return groups.map(lambda label: mapping.get(label, label))

@@ -13,7 +13,8 @@ from coding.confidentiality import check_min_cell
 from coding.crosstab import Block, ScalePoint
 from coding.difference import TEST_COLUMNS, rating_tests, significance
 from coding.tidy import WEIGHTED_DISTRIBUTION_COLUMNS
-from surveyapp.analysis.groups import BY_SURVEY, GroupingError, group_labels, group_of
+from surveyapp.analysis.groups import GroupingError, group_labels, group_of, grouping_values
+from surveyapp.analysis.words import LanguageError, label_language, words_in
 from surveyapp.questionnaire.model import Question, Questionnaire, translate
 from surveyapp.store.responses import completed_responses
 
@@ -37,6 +38,18 @@ class Crosstab:
     frame: pd.DataFrame | None = None  # the responses tabulated
     groups: pd.Series | None = None  # each response's group label
     group_order: list[str] | None = None  # the groups in questionnaire order
+    language: str = "en"  # the language of every label, heading and note
+    weight: str = ""  # the weight column, if weighted by one
+    poststratify: str = ""  # the question (or survey) post-stratified on, if any
+
+    @property
+    def words(self) -> dict[str, str]:
+        """Return the fixed words (All, headings, notes) in the crosstab's language."""
+        return words_in(self.language)
+
+    def shown(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Return a tidy table as written out: the All, no-answer and base labels in words."""
+        return shown_labels(table, self.words)
 
     @property
     def survey_label(self) -> str:
@@ -53,7 +66,7 @@ class Crosstab:
             columns = (
                 WEIGHTED_DISTRIBUTION_COLUMNS if self.weighted else crosstab.DISTRIBUTION_COLUMNS
             )
-        frames = [table[columns] for _block, table in self.tables]
+        frames = [self.shown(table)[columns] for _block, table in self.tables]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
     def tests(self, block: Block) -> pd.DataFrame:
@@ -130,14 +143,31 @@ def responses_of(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def groups_of(frame: pd.DataFrame, questionnaires: dict, surveys: list[str], by: str):
+def groups_of(
+    frame: pd.DataFrame, questionnaires: dict, surveys: list[str], by: str, language=None
+):
     """Return each response's group label, and the groups in questionnaire order."""
     try:
-        labels, order = group_labels(questionnaires, surveys, by)
+        labels, order = group_labels(questionnaires, surveys, by, language)
     except GroupingError as error:
         raise CrosstabError(str(error)) from None
-    values = frame.survey if by == BY_SURVEY else frame[by]
-    return group_of(values, frame.survey, labels), order
+    return group_of(grouping_values(frame, by), frame.survey, labels), order
+
+
+def shown_labels(table: pd.DataFrame, words: dict[str, str]) -> pd.DataFrame:
+    """Return a tidy table with coding's English group and base labels put in `words`.
+
+    `coding.crosstab` names the overall row `ALL` and those who did not answer the
+    grouping question `NO_ANSWER`, and labels the base rows in English; the tables keep
+    those names until they are written out (`coding.crosstab.sort_by_overall` finds ALL).
+    """
+    table = table.copy()
+    table["group"] = table["group"].replace(
+        {crosstab.ALL: words["all"], crosstab.NO_ANSWER: words["no_answer"]}
+    )
+    if "value_label" in table:
+        table.loc[table["value"] == crosstab.BASE_VALUE, "value_label"] = words["base"]
+    return table
 
 
 def parse_shares(text: str) -> dict[str, float]:
@@ -190,13 +220,22 @@ def make_crosstab(
     weight: str | None = None,
     poststratify: str | None = None,
     shares: str | None = None,
+    language: str | None = None,
 ) -> Crosstab:
-    """Tabulate the shared grids of the surveys by group: distributions or mean indices."""
+    """Tabulate the shared grids of the surveys by group: distributions or mean indices.
+
+    Every label (questions, items, scale points, groups) and fixed word is in ``language``,
+    which every survey must be written in; by default the first survey's first language.
+    """
     if stat not in STATS:
         raise CrosstabError(f"stat must be one of {', '.join(STATS)}")
     unknown = [s for s in surveys if s not in questionnaires]
     if unknown or not surveys:
         raise CrosstabError(f"no survey {', '.join(unknown) or '(none given)'}")
+    try:
+        language = label_language([questionnaires[s] for s in surveys], language)
+    except LanguageError as error:
+        raise CrosstabError(str(error)) from None
     try:
         min_cell = check_min_cell(min_cell)
     except ValueError as error:
@@ -208,12 +247,12 @@ def make_crosstab(
             raise CrosstabError(f"{', '.join(missing)}: not a grid shared by {', '.join(surveys)}")
         chosen = [q for q in chosen if q.name in questions]
     frame = responses_of(db, questionnaires, surveys)
-    groups, order = groups_of(frame, questionnaires, surveys, by)
+    groups, order = groups_of(frame, questionnaires, surveys, by, language)
     weights = weights_of(frame, questionnaires, surveys, weight, poststratify, shares)
     tabulate = crosstab.distribution if stat == "distribution" else crosstab.means
     tables = []
     for question in chosen:
-        block = block_of(question)
+        block = block_of(question, language)
         table = tabulate(
             frame, block, groups, ",".join(surveys), weights, min_cell, group_order=order
         )
@@ -223,30 +262,38 @@ def make_crosstab(
         if weight
         else (f"post-stratified on {poststratify}" if poststratify else "")
     )
-    return Crosstab(surveys, by, stat, tables, min_cell, label, frame, groups, order)
+    return Crosstab(
+        surveys, by, stat, tables, min_cell, label, frame, groups, order, language,
+        weight or "", poststratify or "",
+    )  # fmt: skip
 
 
 def wide_distribution(
-    table: pd.DataFrame, weighted: bool = False
+    table: pd.DataFrame, weighted: bool = False, words: dict[str, str] | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
     """Return a distribution as a wide table (a row per item and group) and its % columns.
 
     Substantive answers and the agree share are fractions of the base n; a non-substantive
     answer ("Do not know") is given as a count of respondents, "(count)", and when the table
-    is weighted also as a "(weighted count)" beside it.
+    is weighted also as a "(weighted count)" beside it. Headings and the All row are in
+    ``words`` (`surveyapp.analysis.words.words_in`; English by default).
     """
+    words = words or words_in(None)
+    table = shown_labels(table, words)
     rows, percent_columns = [], []
     for (item_label, group), part in table.groupby(["item_label", "group"], sort=False):
         base = part[part.value == crosstab.BASE_VALUE].iloc[0]
-        row = {"Item": item_label, "Group": group}
+        row = {words["item"]: item_label, words["group"]: group}
         row["n"] = np.nan if base.suppressed else int(base.base)
         for answer in part[part.value != crosstab.BASE_VALUE].itertuples():
             if answer.missing:
-                row[f"{answer.value_label} (count)"] = (
+                row[words["count"].format(label=answer.value_label)] = (
                     float(answer.count) if pd.notna(answer.count) else np.nan
                 )
                 if weighted:
-                    row[f"{answer.value_label} (weighted count)"] = answer.weighted_count
+                    row[words["weighted_count"].format(label=answer.value_label)] = (
+                        answer.weighted_count
+                    )
             else:
                 row[answer.value_label] = answer.percent / 100
                 if answer.value_label not in percent_columns:
@@ -256,17 +303,21 @@ def wide_distribution(
     return pd.DataFrame(rows), percent_columns
 
 
-def wide_means(table: pd.DataFrame, suppressed: object = np.nan) -> tuple[pd.DataFrame, list[str]]:
+def wide_means(
+    table: pd.DataFrame, suppressed: object = np.nan, words: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Return mean indices wide, a row per item and a column per group (as Table 6), with n.
 
     Items are ordered by their overall index. Where a group's n is the same for every item,
     its header carries it, "Africa (n = 12)"; otherwise a column "Africa n" follows its
     means. Suppressed cells (mean and n) hold ``suppressed``. Returns the table and the
-    names of its mean columns.
+    names of its mean columns. Headings and the All column are in ``words`` (English by
+    default).
     """
-    ordered = crosstab.sort_by_overall(table)
+    words = words or words_in(None)
+    ordered = shown_labels(crosstab.sort_by_overall(table), words)
     items = list(dict.fromkeys(ordered.item_label))
-    wide, mean_columns = pd.DataFrame({"Item": items}), []
+    wide, mean_columns = pd.DataFrame({words["item"]: items}), []
     for group, part in ordered.groupby("group", sort=False):
         cells = part.drop_duplicates("item_label").set_index("item_label").reindex(items)
         hidden = cells["suppressed"].fillna(True).astype(bool).to_numpy()

@@ -129,6 +129,20 @@ def invitation_counts(db: sqlite_utils.Database, survey: str, by: str | None = N
     was invited to. Keys are the attribute's values (None: links without it).
     """
     group = "(select value from json_each(attributes) where key = :by)" if by else "'All'"
+    return _counts(db, survey, group, by)
+
+
+def invitation_counts_by_language(db: sqlite_utils.Database, survey: str) -> dict:
+    """Return invited, started and completed links per link language, as `invitation_counts`.
+
+    A link's language is the one it was made in (`invite --lang`), or the one its
+    respondent chose since; None: neither.
+    """
+    return _counts(db, survey, "language")
+
+
+def _counts(db: sqlite_utils.Database, survey: str, group: str, by: str | None = None) -> dict:
+    """Return the link counts of `invitation_counts` grouped by an SQL expression."""
     sql = f"""
         select {group} as grp,
             sum(channel = 'invited') as invited,

@@ -94,12 +94,22 @@ def submit_response(
     return True
 
 
+# The columns of the export before the answers: the response's number and the language
+# it was answered in (None: not recorded, as for responses stored before it was).
+EXPORT_META_COLUMNS = ("response_id", "language")
+
+
 def completed_responses(db: sqlite_utils.Database, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Return the completed responses as a DataFrame with the export's columns."""
-    names = ["response_id"] + [c.name for c in questionnaire.columns()]
+    """Return the completed responses as a DataFrame with the export's columns.
+
+    The columns are `EXPORT_META_COLUMNS` (response_id, language), then the answers in
+    questionnaire order.
+    """
+    names = [*EXPORT_META_COLUMNS] + [c.name for c in questionnaire.columns()]
     quoted = ", ".join(f'"{name}"' for name in names)
     sql = f'select {quoted} from "{response_table(questionnaire.id)}" order by response_id'
     frame = pd.read_sql_query(sql, db.conn)
+    frame["language"] = frame["language"].astype("object")
     for column in questionnaire.columns():
         if column.sql_type is int:
             frame[column.name] = frame[column.name].astype("Int64")
@@ -143,6 +153,18 @@ def responses_by_answers(db: sqlite_utils.Database, questionnaire: Questionnaire
     for row in db.execute(sql + " order by response_id").fetchall():
         found.setdefault(tuple(row[1:]), row[0])
     return found
+
+
+def responses_by_language(db: sqlite_utils.Database, survey_id: str) -> dict:
+    """Return how many responses were answered in each language, by source (web, import).
+
+    Keys are (language, source); a language of None is one not recorded.
+    """
+    sql = (
+        f'select language, source, count(*) as n from "{response_table(survey_id)}"'
+        " group by language, source"
+    )
+    return {(row["language"], row["source"]): row["n"] for row in db.query(sql)}
 
 
 def answer_counts(db: sqlite_utils.Database, survey_id: str, column: str) -> dict:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from surveyapp.analysis.groups import BY_LANGUAGE, BY_SURVEY
 from surveyapp.analysis.report_files import display_table, draw_chart, notes_of, write_crosstab
 from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
+from surveyapp.analysis.words import language_choices, shared_languages
 from surveyapp.store.connection import get_db
 from surveyapp.web.auth import login_required
 
@@ -29,24 +31,26 @@ def _signed_in():
 
 
 def _request_crosstab(questions=None):
-    """Return the crosstab the query string asks for, and the choices behind it."""
+    """Return the crosstab the query string asks for, labelled in `?lang=` (as the CLI's
+    --lang; by default the first survey's first language)."""
     questionnaires = current_app.extensions["questionnaires"]
     surveys = [s for s in request.args.getlist("survey") if s in questionnaires]
     surveys = surveys or list(questionnaires)
-    by = request.args.get("by", "survey")
+    by = request.args.get("by", BY_SURVEY)
     stat = request.args.get("stat", "distribution")
     min_cell = request.args.get("min_cell", 5, type=int)
-    result = make_crosstab(
-        get_db(), questionnaires, surveys, by, stat, min_cell if min_cell else 5, questions
-    )
-    return result
+    language = request.args.get("lang") or None
+    return make_crosstab(
+        get_db(), questionnaires, surveys, by, stat, min_cell if min_cell else 5, questions,
+        language=language,
+    )  # fmt: skip
 
 
 def _group_choices(surveys: list[str]) -> list[tuple[str, str]]:
     """Return the single-choice questions asked in every one of the surveys."""
     questionnaires = current_app.extensions["questionnaires"]
     first = questionnaires[surveys[0]]
-    choices = [("survey", "Survey")]
+    choices = [(BY_SURVEY, "Survey"), (BY_LANGUAGE, "Language answered in")]
     for question in first.questions:
         if question.kind.single_choice and all(
             (other := questionnaires[s].question(question.name)) is not None
@@ -85,6 +89,7 @@ def tables():
                 }
             )
     surveys = result.surveys if result else list(questionnaires)
+    languages = shared_languages(questionnaires[s] for s in surveys)
     return render_template(
         "crosstabs/tables.html",
         questionnaires=questionnaires,
@@ -93,6 +98,8 @@ def tables():
         error=error,
         surveys=surveys,
         group_choices=_group_choices(surveys),
+        languages=language_choices(languages),
+        language=result.language if result else None,
         args=request.args,
         query=request.query_string.decode(),
     ), (400 if error else 200)

@@ -1,17 +1,34 @@
-"""The evaluator workspace: response dashboards per survey."""
+"""The evaluator workspace: response dashboards per survey, and downloads of the responses."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+import tempfile
+from pathlib import Path
 
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from exports.csv import write_csv
+from surveyapp.analysis.report_files import RESPONSE_FORMATS, write_responses
+from surveyapp.analysis.words import (
+    LanguageError,
+    label_language,
+    language_choices,
+    language_name,
+)
+from surveyapp.questionnaire.dictionary import data_dictionary
 from surveyapp.questionnaire.model import Questionnaire, translate
 from surveyapp.store.connection import get_db
 from surveyapp.store.invitations import attribute_keys
-from surveyapp.store.rates import response_rates
-from surveyapp.store.responses import answer_counts, response_count
+from surveyapp.store.rates import BY_LANGUAGE, language_counts, response_rates
+from surveyapp.store.responses import answer_counts, completed_responses, response_count
 from surveyapp.web.auth import login_required
 
 bp = Blueprint("surveys", __name__, url_prefix="/evaluate")
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+}
 
 
 @bp.before_request
@@ -65,9 +82,26 @@ def dashboard():
     return render_template("surveys/dashboard.html", rows=rows)
 
 
+def requested_language(questionnaires: list[Questionnaire]) -> str:
+    """Return the language `?lang=` asks to label in (default: the first's first), or 400."""
+    try:
+        return label_language(questionnaires, request.args.get("lang") or None)
+    except LanguageError as error:
+        abort(400, str(error))
+
+
+def _named(rows: list[dict], key: str) -> list[dict]:
+    """Return rows whose `key` holds a language code with the code named in English."""
+    return [
+        {**row, key: row[key] if row[key] in (None, "(none)") else language_name(row[key])}
+        for row in rows
+    ]
+
+
 @bp.route("/surveys/<survey_id>")
 def survey(survey_id: str):
-    """Show a survey's response rate overall, per invitation attribute and per profile answer."""
+    """Show a survey's response rate overall, per invitation attribute, per language and per
+    profile answer, with the downloads of its responses."""
     questionnaire = questionnaire_or_404(survey_id)
     db = get_db()
     [overall] = response_rates(db, survey_id)
@@ -80,5 +114,48 @@ def survey(survey_id: str):
         overall=overall,
         responses=response_count(db, survey_id),
         by_attribute=by_attribute,
+        by_link_language=_named(response_rates(db, survey_id, BY_LANGUAGE), "group"),
+        by_language=_named(language_counts(db, survey_id), "language"),
         profile=profile_counts(questionnaire),
+        languages=language_choices(questionnaire.languages),
     )
+
+
+def _download(body: bytes, fmt: str, name: str) -> Response:
+    return Response(
+        body,
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/surveys/<survey_id>/responses.<fmt>")
+def responses_file(survey_id: str, fmt: str):
+    """Download the completed responses as CSV, Excel or SPSS, labelled in `?lang=`, as
+    `surveyapp export` writes them (`?labels=1`: choice labels instead of names)."""
+    questionnaire = questionnaire_or_404(survey_id)
+    if fmt not in RESPONSE_FORMATS:
+        abort(404)
+    language = requested_language([questionnaire])
+    labels = bool(request.args.get("labels"))
+    name = f"{survey_id}-responses-{language}.{fmt}"
+    frame = completed_responses(get_db(), questionnaire)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        try:
+            write_responses(frame, questionnaire, fmt, path, labels, language)
+        except ValueError as error:
+            abort(400, f"{survey_id}: no file written: {error}")
+        return _download(path.read_bytes(), fmt, name)
+
+
+@bp.route("/surveys/<survey_id>/dictionary.csv")
+def dictionary_file(survey_id: str):
+    """Download the data dictionary, labelled in `?lang=`, as `surveyapp dictionary` writes it."""
+    questionnaire = questionnaire_or_404(survey_id)
+    language = requested_language([questionnaire])
+    name = f"{survey_id}-dictionary-{language}.csv"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        write_csv(data_dictionary(questionnaire, language), path)
+        return _download(path.read_bytes(), "csv", name)
