@@ -107,7 +107,7 @@ def test_answer_left_out_on_the_last_page_is_named_on_the_thank_you_page(
     for answers in DEMO_ANSWERS[:3]:
         person.submit(answers)
     response = person.submit(DEMO_ANSWERS[3])
-    assert response.headers["Location"] == "/s/demo/thanks"
+    assert response.headers["Location"] == "/s/demo/thanks?lang=en"
     page = client.get("/s/demo/thanks?not_kept=region_other").get_data(as_text=True)
     assert "Your answer to “Which region?” was not kept" in page
 

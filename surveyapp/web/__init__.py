@@ -6,24 +6,29 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template, request
+import flask_babel
+from flask import Flask, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import Babel
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from surveyapp.questionnaire import wording
 from surveyapp.questionnaire.loading import load_questionnaires
 from surveyapp.questionnaire.model import translate
 from surveyapp.store.connection import close_db, connect
 from surveyapp.store.migrations import check_current, migrate
 from surveyapp.store.surveys import sync_questionnaire
+from surveyapp.web import languages
 from surveyapp.web.link_csrf import link_csrf_key
 from surveyapp.web.widgets import option_list
 
 DEFAULT_QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
 csrf = CSRFProtect()
 compress = Compress()
+babel = Babel()
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -41,6 +46,11 @@ def _secret_key(instance_path: str) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def all_languages(questionnaires) -> tuple[str, ...]:
+    """Return the languages of any of the questionnaires, the first survey's first."""
+    return tuple(dict.fromkeys(code for q in questionnaires for code in q.languages)) or ("en",)
 
 
 def create_app(
@@ -112,7 +122,14 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX"], x_proto=1)
     app.session_interface = SessionInterface()
     app.teardown_appcontext(close_db)
+    languages.compile_catalogues()
+    babel.init_app(app, locale_selector=languages.locale)
+    wording.use_translations(flask_babel.get_translations)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.add_template_filter(translate, "t")
+    app.add_template_filter(languages.day, "day")
+    app.jinja_env.globals["language_switch"] = languages.switch
+    app.jinja_env.globals["quoted"] = wording.quoted
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["zip"] = zip
     app.jinja_env.globals["option_list"] = option_list
@@ -130,10 +147,22 @@ def create_app(
     app.before_request(auth.load_evaluator)
     app.add_url_rule("/", "index", respond.index)
 
+    @app.context_processor
+    def page_language():
+        """The language of the page, for `<html lang>` (templates given `lang` say it)."""
+        return {"lang": g.get("language") or "en"}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        """Show an HTTP error as a plain page."""
-        return render_template("error.html", error=error), error.code
+        """Show an HTTP error as a plain page, in the respondent's language off the workspace."""
+        evaluator = request.path.startswith("/evaluate")
+        if not evaluator and not g.get("language"):
+            questionnaires = app.extensions["questionnaires"]
+            survey = questionnaires.get((request.view_args or {}).get("survey_id"))
+            offered = survey.languages if survey else all_languages(questionnaires.values())
+            languages.use(languages.choose(offered), offered)
+        page = render_template("error.html", error=error, evaluator=evaluator)
+        return page, error.code
 
     @app.after_request
     def security_headers(response):

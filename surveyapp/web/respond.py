@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 
 from flask import (
@@ -15,8 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
+from flask_babel import gettext
 
 from surveyapp.questionnaire.answers import (
     answered_not_applying,
@@ -35,10 +33,16 @@ from surveyapp.questionnaire.forms import (
 )
 from surveyapp.questionnaire.model import Questionnaire
 from surveyapp.store.connection import get_db
-from surveyapp.store.invitations import Invitation, create_invitations, find_invitation, save_draft
+from surveyapp.store.invitations import (
+    Invitation,
+    create_invitations,
+    find_invitation,
+    remember_language,
+    save_draft,
+)
 from surveyapp.store.responses import submit_response
 from surveyapp.store.surveys import schedule
-from surveyapp.web import csrf
+from surveyapp.web import all_languages, csrf, languages
 from surveyapp.web.link_csrf import LinkCSRF
 from surveyapp.web.throttling import address_key, count_failure, too_many
 
@@ -51,6 +55,9 @@ class WebPageForm(PageForm):
     class Meta:
         csrf = True
         csrf_class = LinkCSRF
+
+        def get_translations(self, form):
+            return languages.WTFormsMessages()
 
 
 def _page_form(invitation: Invitation, page, questions, language, formdata):
@@ -71,21 +78,18 @@ def _questionnaire(survey_id: str) -> Questionnaire:
     return questionnaire
 
 
-def _language(questionnaire: Questionnaire) -> str:
-    wanted = request.args.get("lang")
-    if wanted in questionnaire.languages:
-        session["lang"] = wanted
-    if session.get("lang") in questionnaire.languages:
-        return session["lang"]
-    header = request.headers.get("Accept-Language", "")
-    return _best_language(header[:500], tuple(questionnaire.languages))
+def _language(questionnaire: Questionnaire, invitation: Invitation | None = None) -> str:
+    """Choose the page's language and make every word of the page use it.
 
-
-@functools.lru_cache(maxsize=512)
-def _best_language(header: str, languages: tuple[str, ...]) -> str:
-    """Return the questionnaire language a browser's Accept-Language header prefers."""
-    best = parse_accept_header(header, LanguageAccept).best_match(languages)
-    return best or languages[0]
+    `?lang=` first (kept with an unfinished answer's invitation, never in a cookie, so that
+    a resume shows it again), then the invitation's, the browser's, the survey's first.
+    """
+    offered = questionnaire.languages
+    wanted = languages.asked_for(offered)
+    if wanted and invitation is not None and not invitation.completed:
+        remember_language(get_db(), invitation, wanted)
+    invited = invitation.language if invitation is not None else None
+    return languages.use(languages.choose(offered, invited), offered)
 
 
 def _state(times: dict, moment: datetime) -> str:
@@ -119,7 +123,10 @@ def index():
     for questionnaire in current_app.extensions["questionnaires"].values():
         times = schedule(get_db(), questionnaire.id)
         surveys.append((questionnaire, times, _state(times, moment)))
-    return render_template("index.html", surveys=surveys)
+    offered = all_languages(current_app.extensions["questionnaires"].values())
+    language = languages.use(languages.choose(offered), offered)
+    asked = languages.asked_for(offered)  # carried to the open links
+    return render_template("index.html", surveys=surveys, lang=language, asked=asked)
 
 
 @bp.route("/<survey_id>/open")
@@ -132,31 +139,36 @@ def open_link(survey_id: str):
             questionnaire,
             language,
             404,
-            "This survey is by invitation only",
-            "Please use the personal link you received in your invitation.",
+            gettext("This survey is by invitation only"),
+            gettext("Please use the personal link you received in your invitation."),
         )
     closed = _closed_page(questionnaire, language)
     if closed:
         return closed
+    wanted = languages.asked_for(questionnaire.languages)  # kept on the link by `answer`
     remembered = session.get(f"open:{survey_id}")
     if remembered:
         invitation = find_invitation(get_db(), survey_id, remembered)
         if invitation and not invitation.completed:
-            return redirect(url_for("respond.answer", survey_id=survey_id, token=remembered))
+            return redirect(
+                url_for("respond.answer", survey_id=survey_id, token=remembered, lang=wanted)
+            )
     starts = [address_key("open-link")]
     if too_many(starts, "OPEN_LINK_STARTS", "OPEN_LINK_WINDOW"):
         return _message(
             questionnaire,
             language,
             429,
-            "Too many new answers from here",
-            "Many questionnaires were started from this address in a short time."
-            " Please try again later.",
+            gettext("Too many new answers from here"),
+            gettext(
+                "Many questionnaires were started from this address in a short time."
+                " Please try again later."
+            ),
         )
     count_failure(starts)  # counted so that a script cannot fill the database
     token = create_invitations(get_db(), survey_id, 1, channel="open")[0]
     session[f"open:{survey_id}"] = token
-    return redirect(url_for("respond.answer", survey_id=survey_id, token=token))
+    return redirect(url_for("respond.answer", survey_id=survey_id, token=token, lang=wanted))
 
 
 def _message(questionnaire: Questionnaire, language: str, status: int, title: str, message: str):
@@ -225,9 +237,11 @@ def answer(survey_id: str, token: str):
             questionnaire,
             language,
             429,
-            "Too many unknown links",
-            "Too many links that do not exist were tried from here. Please wait a"
-            " while, then use the link from your invitation.",
+            gettext("Too many unknown links"),
+            gettext(
+                "Too many links that do not exist were tried from here. Please wait a"
+                " while, then use the link from your invitation."
+            ),
         )
     invitation = find_invitation(db, survey_id, token)
     if invitation is None:
@@ -236,9 +250,10 @@ def answer(survey_id: str, token: str):
             questionnaire,
             language,
             404,
-            "This link is not valid",
-            "Please check that you copied the whole link from your invitation.",
+            gettext("This link is not valid"),
+            gettext("Please check that you copied the whole link from your invitation."),
         )
+    language = _language(questionnaire, invitation)
     if invitation.completed:
         return _received(questionnaire, language, again=True)
     closed = _closed_page(questionnaire, language)
@@ -379,11 +394,16 @@ def _finish(questionnaire, invitation, token, language, answers, not_kept=()):
             formdata,
             _pages_shown(questionnaire, answers),
         )
-    if not submit_response(db, questionnaire, invitation, clean):
+    if not submit_response(db, questionnaire, invitation, clean, language):
         return _received(questionnaire, language, again=True)
     session.pop(f"open:{questionnaire.id}", None)
     return redirect(
-        url_for("respond.thanks", survey_id=questionnaire.id, not_kept=list(not_kept) or None)
+        url_for(
+            "respond.thanks",
+            survey_id=questionnaire.id,
+            not_kept=list(not_kept) or None,
+            lang=language,
+        )
     )
 
 
