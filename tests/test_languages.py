@@ -118,11 +118,12 @@ def test_every_message_is_translated_and_none_is_fuzzy(language, extracted):
 
 
 def test_french_is_written_with_french_typography():
-    """A non-breaking space before ; : ! ? and inside « », never a plain one or none."""
+    """A non-breaking space before ; : ! ? and inside « », never a plain one or none, and
+    the typographic apostrophe (l’avenir) as in the questionnaires."""
     problems = []
     for message in catalogue("fr"):
         for text in _strings(message) if message.id else ():
-            for bad in (r"[ \w][;:!?](?!\w)", r"«[^\u00a0]", r"[^\u00a0]»"):
+            for bad in (r"[ \w][;:!?](?!\w)", r"«[^\u00a0]", r"[^\u00a0]»", "'"):
                 if re.search(bad, PLACEHOLDER.sub("x", text)):
                     problems.append(text)
     assert not problems

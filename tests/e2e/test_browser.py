@@ -33,10 +33,12 @@ sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright not installed: pip install -e '.[test]'"
 )
 
+import sqlite_utils  # noqa: E402
 import yaml  # noqa: E402
 
 from surveyapp.questionnaire.loading import load_questionnaire  # noqa: E402
 from surveyapp.questionnaire.model import translate  # noqa: E402
+from surveyapp.store.responses import response_table  # noqa: E402
 from surveyapp.testing import PASSWORD, ServeProcess  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -63,6 +65,12 @@ CONSTRAINTS = [
     "Employers' organisations were rarely consulted on the design of the schemes.",
 ]
 SERIOUS = ("serious", "critical")
+# What a respondent page says in each language: its progress, its buttons, its thank-you.
+WORDS = {
+    "en": (r"Page (\d+) of (\d+)", "Next", "Submit", "Thank you"),
+    "fr": (r"Page (\d+) sur (\d+)", "Suivant", "Envoyer", "Merci"),
+    "es": (r"Página (\d+) de (\d+)", "Siguiente", "Enviar", "Gracias"),
+}
 
 
 def _port_free(port: int) -> bool:
@@ -168,9 +176,9 @@ def _pick(seed: str, key: str, count: int) -> int:
     return zlib.crc32(f"{seed}:{key}".encode()) % count
 
 
-def _progress(page) -> tuple[int, int]:
+def _progress(page, language: str = "en") -> tuple[int, int]:
     text = page.locator("#progress-text").inner_text().strip()
-    match = re.fullmatch(r"Page (\d+) of (\d+)", text)
+    match = re.fullmatch(WORDS[language][0], text)
     assert match, f"no progress text on {page.url}: {text!r}"
     return int(match.group(1)), int(match.group(2))
 
@@ -271,22 +279,42 @@ def _watch(page, visit: Visit) -> None:
     page.on("response", seen)
 
 
-def _answer_pages(page, visit, who, device, axe, pages=None, texts=None, touch=False):
-    """Answer page after page (`pages` of them, or up to the Submit); return the last number."""
+def _answer_pages(
+    page,
+    visit,
+    who,
+    device,
+    axe,
+    pages=None,
+    texts=None,
+    touch=False,
+    language="en",
+    check=None,
+    answer=None,
+):
+    """Answer page after page (`pages` of them, or up to the Submit); return the last number.
+
+    `check(page, where)` is called on each page before it is answered; `answer(page, seed,
+    touch, texts)` answers it (by default as a person does, pressing each answer).
+    """
+    answer = answer or _answer_page
+    _, next_button, submit_button, _ = WORDS[language]
     answered = 0
     while pages is None or answered < pages:
-        number, total = _progress(page)
+        number, total = _progress(page, language)
         visit.titles[number] = page.locator("h1").inner_text()
         if axe is not None:
             axe.check(page, f"{device} {who} page {number} ({visit.titles[number]})")
+        if check is not None:
+            check(page, f"{device} {who} page {number}")
         if page.locator("#q-priority_areas").count():
             assert page.locator("#q-priority_areas fieldset.grid-row").count() == 20
-        visit.given[number] = _answer_page(page, f"{who}-{number}", touch, texts or {})
+        visit.given[number] = answer(page, f"{who}-{number}", touch, texts or {})
         shot = ARTIFACTS / f"{device}-{who}-page{number:02d}.png"
         page.screenshot(path=shot, full_page=True)  # answered, before moving on
         visit.shots.append(shot.name)
         last = number == total
-        _press_button(page, "Submit" if last else "Next", touch)
+        _press_button(page, submit_button if last else next_button, touch)
         assert not page.locator(".alert").count(), page.locator(".alert").inner_text()
         answered += 1
         if last:
@@ -294,8 +322,8 @@ def _answer_pages(page, visit, who, device, axe, pages=None, texts=None, touch=F
     return number
 
 
-def _thanks(page, visit, who, device, axe) -> None:
-    assert page.locator("h1").inner_text() == "Thank you"
+def _thanks(page, visit, who, device, axe, language="en") -> None:
+    assert page.locator("h1").inner_text() == WORDS[language][3]
     shot = ARTIFACTS / f"{device}-{who}-thanks.png"
     page.screenshot(path=shot, full_page=True)
     visit.shots.append(shot.name)
@@ -862,3 +890,201 @@ def test_script_shows_a_question_only_while_its_condition_holds(
     assert not _visible(page, "role_other")  # the saved answer is Staff
     assert errors == []
     context.close()
+
+
+# French and Spanish respondents (issue 11): both questionnaires in each language, the
+# language given with the invitation or chosen with the switch, on a 360-pixel phone or a
+# desktop; each page checked for its language, for text wider than the screen, and by axe.
+PHONE_360 = {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True}
+LANGUAGE_NAMES = {"fr": "Français", "es": "Español"}
+LANGUAGE_ANSWERS = {
+    "fr": "Les ministères des finances ont réduit la marge budgétaire de la protection sociale.",
+    "es": "Los ministerios de hacienda recortaron el margen fiscal de la protección social.",
+}
+# (survey, language, how the language is chosen, device)
+LANGUAGE_RESPONDENTS = [
+    ("staff", "fr", "invitation", "phone360"),
+    ("staff", "es", "switch", "desktop"),
+    ("constituents", "fr", "switch", "desktop"),
+    ("constituents", "es", "invitation", "phone360"),
+]
+DEVICES = {"phone360": PHONE_360, "desktop": DESKTOP}
+# The grid rows whose scale of buttons takes more than one line.
+SCALES_ON_TWO_LINES = """() => [...document.querySelectorAll("fieldset.grid-row")].filter(row =>
+  new Set([...row.querySelectorAll("label.option")].map(
+    button => Math.round(button.getBoundingClientRect().top))).size > 1).map(row => row.id)"""
+
+
+@pytest.fixture(scope="module")
+def languages_server(tmp_path_factory):
+    """A server of its own over the shipped questionnaires, for the French and Spanish walks."""
+    live = ServeProcess(
+        tmp_path_factory.mktemp("e2e-languages"),
+        options=("--questionnaires", str(ROOT / "questionnaires")),
+    )
+    live.cli("init-db")
+    try:
+        live.start(timeout=30)
+        yield live
+    finally:
+        live.stop()
+
+
+def _invitation_link(live: ServeProcess, survey: str, language: str | None) -> str:
+    """Make one invitation link, in `language` when given (`invite --lang`)."""
+    links_csv = live.folder / f"links-{survey}-{language}.csv"
+    chosen = ("--lang", language) if language else ()
+    live.cli(
+        "invite", survey, "--count", "1", *chosen, "-o", str(links_csv), "--base-url", live.base
+    )
+    with links_csv.open(newline="") as handle:
+        return next(csv.DictReader(handle))["link"]
+
+
+# Answers a whole page in one go (the English walks press every answer; these walks are
+# about the language): one choice per radio group, varying with the row; the first two
+# boxes of each group, every visible text box, ranks in order, each drop-down's last option;
+# each change announced as a click would, for static/conditions.js.
+FILL_PAGE = """(texts) => {
+  const given = {};
+  const changed = input => input.dispatchEvent(new Event("change", {bubbles: true}));
+  const groups = {};
+  for (const input of document.querySelectorAll("input[type=radio]")) {
+    (groups[input.name] = groups[input.name] || []).push(input);
+  }
+  Object.values(groups).forEach((options, row) => {
+    const input = options[row % options.length];
+    input.checked = true; changed(input); given[input.name] = input.value;
+  });
+  for (const input of document.querySelectorAll("input[type=checkbox]")) {
+    given[input.name] = given[input.name] || [];
+    if (given[input.name].length < 2) {
+      input.checked = true; changed(input); given[input.name].push(input.value);
+    }
+  }
+  for (const rank of document.querySelectorAll("fieldset.rank")) {
+    rank.querySelectorAll("select").forEach((select, i) => {
+      select.value = String(i + 1); changed(select); given[select.name] = select.value;
+    });
+  }
+  for (const select of document.querySelectorAll("select")) {
+    if (!(select.name in given)) {
+      select.value = select.options[select.options.length - 1].value; changed(select);
+      given[select.name] = select.value;
+    }
+  }
+  for (const box of document.querySelectorAll("input[type=text], textarea")) {
+    if (!box.offsetParent) continue;  // a question whose condition fails, hidden
+    const number = box.classList.contains("number");
+    box.value = texts[box.name] || (number ? "3" : "Texte libre / texto libre");
+    given[box.name] = box.value;
+  }
+  return given;
+}"""
+
+
+def _fill_page(page, seed: str, touch: bool, texts: dict[str, str]) -> dict[str, object]:
+    """Answer every question on the page at once (see FILL_PAGE); return what was given."""
+    return page.evaluate(FILL_PAGE, texts)
+
+
+@dataclass
+class LanguageWalk:
+    """What a French or Spanish respondent saw: the visit, and what was wrong on its pages."""
+
+    visit: Visit
+    problems: list[str]
+
+
+@pytest.fixture(scope="module")
+def language_walks(languages_server, browser, artifacts):
+    """Each respondent of LANGUAGE_RESPONDENTS answers a whole questionnaire."""
+    axe = Axe() if AXE.exists() else None
+    walks = {}
+    for survey, language, chosen, device in LANGUAGE_RESPONDENTS:
+        who = f"{survey}-{language}"
+        visit, problems = Visit(), []
+        context = _context(browser, DEVICES[device], axe)
+        page = context.new_page()
+        _watch(page, visit)
+        invited = language if chosen == "invitation" else None
+        page.goto(_invitation_link(languages_server, survey, invited))
+        if chosen == "switch":
+            assert page.locator("html").get_attribute("lang") == "en"
+            switch = page.get_by_role("navigation", name="Language")
+            with page.expect_navigation():
+                switch.get_by_role("link", name=LANGUAGE_NAMES[language]).click()
+        if axe is not None and device == "desktop":
+            axe.check(page, f"{device} {who} page 1")
+
+        def check(page, where, language=language, problems=problems):
+            if page.locator("html").get_attribute("lang") != language:
+                problems.append(f"{where}: not in {language}")
+            current = page.locator('nav.languages a[aria-current="true"]')
+            if current.get_attribute("hreflang") != language:
+                problems.append(f"{where}: the switch does not mark {language}")
+            wider = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            if wider > 0:
+                problems.append(f"{where}: {wider} px wider than the screen")
+            wrapped = page.evaluate(SCALES_ON_TWO_LINES)
+            if wrapped:
+                problems.append(f"{where}: scales on more than one line: {wrapped}")
+
+        texts = {"constraints": LANGUAGE_ANSWERS[language]}
+        touch = device != "desktop"
+        _answer_pages(
+            page,
+            visit,
+            who,
+            device,
+            axe if device == "phone360" else None,  # the desktop walks: first and last page
+            texts=texts,
+            touch=touch,
+            language=language,
+            check=check,
+            answer=_fill_page,
+        )
+        _thanks(page, visit, who, device, axe, language)
+        context.close()
+        walks[who] = LanguageWalk(visit, problems)
+    if axe is not None:
+        violations = json.dumps(axe.pages, indent=1)
+        (artifacts / "axe-violations-languages.json").write_text(violations)
+    return walks, axe
+
+
+def test_french_and_spanish_respondents_answer_both_questionnaires(
+    language_walks, languages_server
+):
+    walks, _ = language_walks
+    for survey, language, _, device in LANGUAGE_RESPONDENTS:
+        walk = walks[f"{survey}-{language}"]
+        assert sorted(walk.visit.titles) == list(range(1, max(walk.visit.titles) + 1))
+        assert f"{device}-{survey}-{language}-thanks.png" in walk.visit.shots
+        assert not walk.visit.failed_requests
+        assert not walk.problems, walk.problems
+    store = sqlite_utils.Database(languages_server.db)
+    for survey in ("staff", "constituents"):
+        rows = list(store.query(f"select language, constraints from {response_table(survey)}"))
+        assert {row["language"]: row["constraints"] for row in rows} == LANGUAGE_ANSWERS
+    store.close()
+
+
+def test_french_and_spanish_pages_have_no_accessibility_violation(language_walks):
+    walks, axe = language_walks
+    if axe is None:
+        pytest.skip(
+            "axe-core not installed (needs npm): run `make e2e-deps`; accessibility not checked"
+        )
+    # every page of the phone walks, the first and the thank-you page of the desktop walks
+    checked = [
+        len(walks[f"{survey}-{language}"].visit.given) + 1 if device == "phone360" else 2
+        for survey, language, _, device in LANGUAGE_RESPONDENTS
+    ]
+    assert len(axe.pages) == sum(checked), sorted(axe.pages)
+    found = [
+        f"{where}: {v['id']} ({v['impact']}) {v['help']}: {v['targets']}"
+        for where, violations in axe.pages.items()
+        for v in violations
+    ]
+    assert not found, "axe-core found violations:\n" + "\n".join(found)
