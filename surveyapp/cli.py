@@ -628,7 +628,7 @@ def codes(context: Context, survey, question, by, coder, min_cell, language, out
     All) in French. The codes are the coder's own words, as written.
     """
     from coding.tidy import FREQUENCY_COLUMNS
-    from surveyapp.analysis.groups import relabelled_groups
+    from surveyapp.analysis.groups import frequency_in
     from surveyapp.analysis.open_answers import CodingError
 
     open_question = _open_question(context, survey, question)
@@ -645,7 +645,7 @@ def codes(context: Context, survey, question, by, coder, min_cell, language, out
         table = open_question.frequency(coder, by, min_cell)
     except CodingError as error:
         raise click.BadParameter(str(error), param_hint="--by") from None
-    table["group"] = relabelled_groups(table["group"], questionnaires, surveys, by, language)
+    table = frequency_in(table, questionnaires, surveys, by, language)
     write_csv(table[FREQUENCY_COLUMNS], output or sys.stdout)
 
 

@@ -553,3 +553,62 @@ def test_the_crosstab_page_downloads_tables_and_charts_in_the_language_chosen(
     assert chart.status_code == 200 and "attachment" in chart.headers["Content-Disposition"]
     svg = chart.get_data(as_text=True)
     assert "Énoncé un" in svg and "Français" in svg and "Statement one" not in svg
+
+
+def test_codes_by_language_and_in_a_language(run, db, fielded):
+    from surveyapp.store.codings import Codebook
+
+    book = Codebook(db, "constraints")
+    funds = book.add_code("funds", "ana")
+    french = [n + 1 for n, code in enumerate(ANSWERED_IN) if code == "fr"]
+    for response_id in french[:4]:
+        book.assign(SURVEY, response_id, funds, "ana")
+    args = ("codes", SURVEY, "constraints", "--by", "language", "--min-cell", 1)
+    rows = read_csv(run(*args).output)
+    found = {(row["code"], row["group"]): row["respondents"] for row in rows}
+    assert found[("funds", "French")] == "4" and found[("funds", "English")] == "0"
+    assert found[("funds", "All")] == "4" and found[("funds", "(not recorded)")] == "0"
+    spanish = {(row["code"], row["group"]) for row in read_csv(run(*args, "--lang", "es").output)}
+    assert {("funds", "Total"), ("funds", "Francés"), ("(sin codificar)", "Inglés")} <= spanish
+    assert not {group for _code, group in spanish} & {"All", "French", "English"}
+
+
+# The fixed words
+
+
+def test_every_fixed_word_is_in_english_french_and_spanish_with_the_same_blanks():
+    from surveyapp.analysis.words import LANGUAGE_NAMES, TYPE_LABELS, WORDS
+
+    for key, texts in {**WORDS, **TYPE_LABELS, **LANGUAGE_NAMES}.items():
+        assert set(texts) == {"en", "fr", "es"} and all(texts.values()), key
+        blanks = {language: set(re.findall(r"\{(\w*)\}", text)) for language, text in
+                  texts.items()}  # fmt: skip
+        assert blanks["fr"] == blanks["es"] == blanks["en"], key
+
+
+def test_the_chart_words_are_the_charts_own_in_english():
+    from exports.charts import CHART_WORDS
+    from surveyapp.analysis.words import chart_words
+
+    assert chart_words("en") == CHART_WORDS
+    assert set(chart_words("fr")) == set(chart_words("es")) == set(CHART_WORDS)
+
+
+def test_the_words_the_question_types_write_themselves_are_translated(app):
+    from surveyapp.analysis.words import choice_labels, fixed_label
+    from surveyapp.questionnaire.types import QUESTION_TYPES
+
+    for kind in QUESTION_TYPES.values():
+        if kind.value_format:
+            assert fixed_label(kind.value_format, "fr") != kind.value_format, kind
+            assert fixed_label(kind.value_format, "es") != kind.value_format, kind
+    questionnaire = app.extensions["questionnaires"][SURVEY]
+    for question in questionnaire.questions:  # every type of question the demo has
+        english = choice_labels(question, "en")
+        if english is None:
+            continue
+        for language in ("fr", "es"):
+            shown = choice_labels(question, language)
+            assert shown.keys() == english.keys()
+            same = [value for value in english if shown[value] == english[value]]
+            assert not same, (question.name, language, same)

@@ -67,19 +67,24 @@ def group_of(values: pd.Series, surveys: pd.Series, labels: dict[str, dict]) -> 
     )
 
 
-def relabelled_groups(
-    groups: pd.Series, questionnaires: dict, surveys: list[str], by: str, language: str
-) -> pd.Series:
-    """Return group labels written in the questionnaires' first language, in another one.
+def frequency_in(
+    table: pd.DataFrame, questionnaires: dict, surveys: list[str], by: str, language: str
+) -> pd.DataFrame:
+    """Return a code frequency table made in the questionnaires' first language in another.
 
-    For tables made without a language (the code frequency): each survey's, choice's or
-    language's label, and the All, no-answer and uncoded rows, are put in ``language``.
+    The groups (each survey's title, choice's label or language's name, the All and
+    no-answer rows; by language, no answer is a language not recorded) and the uncoded row
+    are put in ``language``; the codes are the coder's own words and stay as written.
     """
     first, _ = group_labels(questionnaires, surveys, by)
     wanted, _ = group_labels(questionnaires, surveys, by, language)
     words = words_in(language)
-    mapping = {ALL: words["all"], NO_ANSWER: words["no_answer"], UNCODED: words["uncoded"]}
+    unknown = words["not_recorded"] if by == BY_LANGUAGE else words["no_answer"]
+    groups = {ALL: words["all"], NO_ANSWER: unknown}
     for survey in surveys:
         for value, label in first[survey].items():
-            mapping.setdefault(label, wanted[survey][value])
-    return groups.map(lambda label: mapping.get(label, label))
+            groups.setdefault(label, wanted[survey][value])
+    table = table.copy()
+    table["group"] = table["group"].map(lambda label: groups.get(label, label))
+    table["code"] = table["code"].replace({UNCODED: words["uncoded"]})
+    return table

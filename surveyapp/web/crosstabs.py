@@ -114,7 +114,9 @@ def download(fmt: str):
         result = _request_crosstab()
     except CrosstabError as problem:
         abort(400, str(problem))
-    name = f"crosstab-{'-'.join(result.surveys)}-by-{result.by}-{result.stat}.{fmt}"
+    name = (
+        f"crosstab-{'-'.join(result.surveys)}-by-{result.by}-{result.stat}-{result.language}.{fmt}"
+    )
     if fmt == "xlsx":
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
@@ -149,5 +151,6 @@ def chart(question: str, ext: str):
         body = path.read_bytes()
     headers = {}
     if request.args.get("download"):
-        headers["Content-Disposition"] = f'attachment; filename="{question}-by-{result.by}.{ext}"'
+        name = f"{question}-by-{result.by}-{result.language}.{ext}"
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return Response(body, mimetype=CHARTS[ext], headers=headers)
