@@ -221,6 +221,7 @@ def test_dictionary_describes_every_export_column(answered, tmp_path):
 def test_import_round_trip(answered, run, tmp_path):
     exported = tmp_path / "demo.csv"
     answered("export", "demo", "-o", exported)
+    assert [row["language"] for row in read_csv(exported)] == ["en", "en"]  # as answered
     fresh = tmp_path / "fresh.db"
     result = run("import-responses", "demo", exported, db=fresh)
     assert "2 responses imported" in result.output
@@ -229,6 +230,7 @@ def test_import_round_trip(answered, run, tmp_path):
     assert again.read_text() == exported.read_text()
     imported = connect(str(fresh))
     assert {row["source"] for row in imported["responses_demo"].rows} == {"import"}
+    assert {row["language"] for row in imported["responses_demo"].rows} == {"en"}
 
 
 def test_import_of_the_same_file_twice_is_refused(answered, tmp_path):

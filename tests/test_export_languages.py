@@ -612,3 +612,21 @@ def test_the_words_the_question_types_write_themselves_are_translated(app):
             assert shown.keys() == english.keys()
             same = [value for value in english if shown[value] == english[value]]
             assert not same, (question.name, language, same)
+
+
+def test_a_link_made_in_french_is_answered_exported_and_counted_in_french(run, client, db,
+                                                                          tmp_path):  # fmt: skip
+    from surveyapp.testing import DEMO_ANSWERS, Respondent
+
+    out = tmp_path / "links.csv"
+    run("invite", SURVEY, "--count", 2, "--lang", "fr", "-o", out)
+    link = read_csv(out.read_text())[0]["link"].replace("http://127.0.0.1:5000", "")
+    person = Respondent(client, link)
+    person.open()
+    assert "Région" in person.page.get_data(as_text=True)
+    for page in DEMO_ANSWERS:
+        person.submit(page)
+    assert [row["language"] for row in read_csv(run("export", SURVEY).output)] == ["fr"]
+    output = run("status", SURVEY, "--by", "language").output
+    fr = next(line.split() for line in output.splitlines() if line.split()[:1] == ["fr"])
+    assert fr[:6] == ["fr", "2", "1", "1", "0", "1"]  # invited, started, web, imported, responded
