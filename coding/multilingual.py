@@ -1,8 +1,33 @@
 """Answers in several languages: which model embeds them, and the stop words of their labels.
 
 A response records the language it was answered in; the caller passes one language code per
-answer ("en", "fr", "es", "fr-CA" counts as "fr"). A new language is added here: its stop
-words, if its labels are to leave out its small words.
+answer ("en", "fr", "es"; "fr-CA" counts as "fr"). A new language is added here: its stop
+words, so that its small words stay out of labels.
+
+Which model (figures from benchmarks/multilingual.py on tests/data/constraints_trilingual.csv,
+the 188 labelled answers in en, fr and es, 7 codes; consensus clustering, 3 orders x 3
+seeds, mean ± sd; suggestions from 5 coded English answers per code, 30 draws):
+
+===========================================  ================  ===================
+                                             all-MiniLM-L6-v2  multilingual USE v3
+===========================================  ================  ===================
+ARI, English alone, k=7                      0.319 ± 0.015     0.310 ± 0.036
+ARI, English alone, k=auto                   0.268 ± 0.016     0.308 ± 0.034
+ARI, French alone / Spanish alone, k=7       0.084 / 0.047     0.242 / 0.234
+ARI, the 564 answers mixed, k=7              0.044 ± 0.003     0.312 ± 0.012
+ARI of the mixed clusters against language   0.518 ± 0.004     -0.005 ± 0.000
+FR/ES answer's nearest English is its own    44%               99.5%
+suggestions on English answers               0.650 ± 0.038     0.623 ± 0.040
+suggestions on French and Spanish answers    0.368 ± 0.036     0.609 ± 0.042
+===========================================  ================  ===================
+
+On mixed answers MiniLM groups by language and the multilingual model by meaning. On
+English alone neither is clearly better (a tie at k=7, the multilingual model ahead at
+k=auto, MiniLM's suggestions 3 points more accurate), so a question whose answers are all
+in English keeps all-MiniLM-L6-v2, unchanged, and a question with any answer in another
+language (French or Spanish alone included: MiniLM is English-only) uses the multilingual
+model. Subtracting each language's mean vector is not needed: the multilingual model's
+clusters already ignore the language (it lifts MiniLM's mixed ARI only to 0.13).
 """
 
 from __future__ import annotations

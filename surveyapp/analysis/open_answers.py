@@ -4,7 +4,7 @@ Each answer carries the language it was given in (a response without one counts 
 survey's first language). A question whose answers are all in English is embedded with
 all-MiniLM-L6-v2; one with any answer in another language with the multilingual model, so
 that answers meaning the same thing share a cluster whatever their language (the figures
-behind this choice are in coding/embeddings.py).
+behind this choice are in coding/multilingual.py).
 """
 
 from __future__ import annotations
