@@ -413,7 +413,7 @@ def test_the_tidy_csv_in_french_labels_groups_values_and_base(run, fielded):
     rows = read_csv(run("crosstab", SURVEY, "--by", "language", "--lang", "fr").output)
     assert {row["group"] for row in rows} >= {"Ensemble", "Anglais", "(non enregistrée)"}
     assert {row["value_label"] for row in rows if row["value"] == "_base"} == {
-        "Base : réponses exprimées"
+        "Base\u00a0: réponses exprimées"
     }
     assert {row["item_label"] for row in rows} == {"Énoncé un", "Énoncé deux"}
 
@@ -446,7 +446,7 @@ def test_a_heat_table_in_french_has_french_words(run, fielded, tmp_path):
     run("chart", SURVEY, "--by", "language", "--stat", "mean", "--lang", "fr", "--min-cell", 6,
         "-o", out)  # fmt: skip
     svg = out.read_text(encoding="utf-8")
-    assert "Note moyenne (de 1 à 2) ; plus foncé = plus élevé." in svg
+    assert "Note moyenne (de 1 à 2)\u00a0; plus foncé = plus élevé." in svg
     assert "masqué (moins de 6 notes)" in svg and "Ensemble" in svg
     assert "Mean rating" not in svg
 
@@ -584,6 +584,16 @@ def test_every_fixed_word_is_in_english_french_and_spanish_with_the_same_blanks(
         blanks = {language: set(re.findall(r"\{(\w*)\}", text)) for language, text in
                   texts.items()}  # fmt: skip
         assert blanks["fr"] == blanks["es"] == blanks["en"], key
+
+
+def test_french_is_written_with_french_typography():
+    """A non-breaking space before ; : ! ? and inside « », and the typographic apostrophe,
+    as the questionnaires and the respondent pages have them."""
+    from surveyapp.analysis.words import LANGUAGE_NAMES, TYPE_LABELS, WORDS
+
+    texts = [t["fr"] for t in (*WORDS.values(), *TYPE_LABELS.values(), *LANGUAGE_NAMES.values())]
+    for bad in (r"[ \w}][;:!?](?!\w)", r"«[^\u00a0]", r"[^\u00a0]»", "'"):
+        assert not [text for text in texts if re.search(bad, text)], bad
 
 
 def test_the_chart_words_are_the_charts_own_in_english():

@@ -5,7 +5,9 @@ and the exports write around them: table headings, the All row, notes under tabl
 names of the languages. `coding/` and `exports/` write English by default and take these
 words as parameters (they import nothing from here). French and Spanish are written as
 official statistics write them: "réponses exprimées" and "respuestas válidas" are the
-answers other than "Do not know", "effectif" and "recuento" a count of respondents.
+answers other than "Do not know", "effectif" and "recuento" a count of respondents. French
+has a non-breaking space (\u00a0) before ; and : and inside « », and the typographic
+apostrophe, as the questionnaires and the respondent pages' catalogue have.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ WORDS = {
     "uncoded": {"en": "(uncoded)", "fr": "(non codé)", "es": "(sin codificar)"},
     "base": {
         "en": "Base: substantive answers",
-        "fr": "Base : réponses exprimées",
+        "fr": "Base\u00a0: réponses exprimées",
         "es": "Base: respuestas válidas",
     },
     # table headings
@@ -71,19 +73,19 @@ WORDS = {
     },
     "percent_note": {
         "en": "Percentages of the substantive answers; n = their number{apart}.",
-        "fr": "Pourcentages des réponses exprimées ; n = leur nombre{apart}.",
+        "fr": "Pourcentages des réponses exprimées\u00a0; n = leur nombre{apart}.",
         "es": "Porcentajes de las respuestas válidas; n = su número{apart}.",
     },
     "counted_apart": {
         "en": " ({missing} counted apart, not in the percentages)",
-        "fr": " (réponses « {missing} » comptées à part, hors pourcentages)",
+        "fr": " (réponses «\u00a0{missing}\u00a0» comptées à part, hors pourcentages)",
         "es": " (respuestas «{missing}» contadas aparte, fuera de los porcentajes)",
     },
     "mean_note": {
         "en": "Mean rating (index) of those who rated the item, to two decimals; n = their"
         " number, in the group's header where it is the same for every item.",
-        "fr": "Note moyenne (indice) des personnes qui ont noté l'item, à deux décimales ;"
-        " n = leur nombre, dans l'en-tête du groupe lorsqu'il est le même pour tous les"
+        "fr": "Note moyenne (indice) des personnes qui ont noté l’item, à deux décimales\u00a0;"
+        " n = leur nombre, dans l’en-tête du groupe lorsqu’il est le même pour tous les"
         " items.",
         "es": "Puntuación media (índice) de quienes puntuaron el ítem, con dos decimales;"
         " n = su número, en el encabezado del grupo cuando es el mismo para todos los"
@@ -100,7 +102,7 @@ WORDS = {
     "weighted_percent_note": {
         "en": "Percentages and weighted counts weighted by {column}; n and counts are"
         " numbers of respondents.",
-        "fr": "Pourcentages et effectifs pondérés par {column} ; n et les effectifs sont des"
+        "fr": "Pourcentages et effectifs pondérés par {column}\u00a0; n et les effectifs sont des"
         " nombres de répondants.",
         "es": "Porcentajes y recuentos ponderados por {column}; n y los recuentos son"
         " números de encuestados.",
@@ -108,26 +110,26 @@ WORDS = {
     "poststratified_percent_note": {
         "en": "Percentages and weighted counts post-stratified on {column}; n and counts"
         " are numbers of respondents.",
-        "fr": "Pourcentages et effectifs pondérés par post-stratification selon {column} ;"
+        "fr": "Pourcentages et effectifs pondérés par post-stratification selon {column}\u00a0;"
         " n et les effectifs sont des nombres de répondants.",
         "es": "Porcentajes y recuentos ponderados por posestratificación según {column};"
         " n y los recuentos son números de encuestados.",
     },
     "weighted_mean_note": {
         "en": "Means weighted by {column}; n is the number of respondents.",
-        "fr": "Moyennes pondérées par {column} ; n est le nombre de répondants.",
+        "fr": "Moyennes pondérées par {column}\u00a0; n est le nombre de répondants.",
         "es": "Medias ponderadas por {column}; n es el número de encuestados.",
     },
     "poststratified_mean_note": {
         "en": "Means post-stratified on {column}; n is the number of respondents.",
-        "fr": "Moyennes pondérées par post-stratification selon {column} ; n est le nombre"
+        "fr": "Moyennes pondérées par post-stratification selon {column}\u00a0; n est le nombre"
         " de répondants.",
         "es": "Medias ponderadas por posestratificación según {column}; n es el número de"
         " encuestados.",
     },
     "surveys_note": {
         "en": "Surveys: {surveys}; groups: {by}.",
-        "fr": "Enquêtes : {surveys} ; groupes : {by}.",
+        "fr": "Enquêtes\u00a0: {surveys}\u00a0; groupes\u00a0: {by}.",
         "es": "Encuestas: {surveys}; grupos: {by}.",
     },
     # charts (the keys of exports.charts.CHART_WORDS)
@@ -148,12 +150,12 @@ WORDS = {
     },
     "chart_mean_darker": {
         "en": "Mean rating ({low} to {high}); darker is higher.",
-        "fr": "Note moyenne (de {low} à {high}) ; plus foncé = plus élevé.",
+        "fr": "Note moyenne (de {low} à {high})\u00a0; plus foncé = plus élevé.",
         "es": "Puntuación media (de {low} a {high}); más oscuro = más alta.",
     },
     "chart_mean_lighter": {
         "en": "Mean rating ({low} to {high}); lighter is higher.",
-        "fr": "Note moyenne (de {low} à {high}) ; plus clair = plus élevé.",
+        "fr": "Note moyenne (de {low} à {high})\u00a0; plus clair = plus élevé.",
         "es": "Puntuación media (de {low} a {high}); más claro = más alta.",
     },
     "chart_mean_suppressed": {
