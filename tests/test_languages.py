@@ -11,6 +11,7 @@ order ?lang, invitation, browser, survey, kept on resume without a cookie, and r
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from surveyapp.questionnaire.answers import shown_questions
 from surveyapp.questionnaire.loading import load_questionnaire, load_questionnaires
@@ -27,6 +29,7 @@ from surveyapp.questionnaire.model import Questionnaire, Text
 from surveyapp.store.invitations import create_invitations
 from surveyapp.store.surveys import change_schedule
 from surveyapp.testing import CSRF, Respondent, answers_for
+from surveyapp.web.languages import compile_catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "surveyapp" / "web" / "translations"
@@ -127,6 +130,23 @@ def test_french_is_written_with_french_typography():
                 if re.search(bad, PLACEHOLDER.sub("x", text)):
                     problems.append(text)
     assert not problems
+
+
+def test_catalogues_missing_or_older_than_their_po_are_compiled_at_start(tmp_path):
+    """pip install without make leaves no .mo: the app compiles them when it starts."""
+    folder = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS, folder, ignore=shutil.ignore_patterns("*.mo"))
+    compile_catalogues(folder)
+    compiled = folder / "fr" / "LC_MESSAGES" / "messages.mo"
+    with compiled.open("rb") as handle:
+        assert Translations(handle).gettext("Next") == "Suivant"
+    source = compiled.with_suffix(".po")
+    source.write_text(source.read_text().replace('"Suivant"', '"Page suivante"'))
+    os.utime(compiled, (0, 0))  # older than its .po: compiled again
+    compile_catalogues(folder)
+    with compiled.open("rb") as handle:
+        assert Translations(handle).gettext("Next") == "Page suivante"
+    assert sorted(p.name for p in compiled.parent.iterdir()) == ["messages.mo", "messages.po"]
 
 
 # Finding English on a page
