@@ -140,19 +140,22 @@ def mixed_answers(answers: pd.DataFrame, count: int, seed: int = 0) -> list[str]
     return sorted(made)
 
 
-def speed(make_embedder, answers: pd.DataFrame) -> str:
-    """Return the time to load a model and to embed 1,000 answers (3 runs)."""
-    start = time.perf_counter()
-    embedder = make_embedder()
-    embedder.encode(["warm up the model"])
-    load = time.perf_counter() - start
+def speed(models, answers: pd.DataFrame):
+    """Print each model's time to load and to embed 1,000 answers (3 runs, taken in turns)."""
     texts = mixed_answers(answers, 1_000)
-    took = []
-    for _ in range(3):
+    loaded, took = {}, {name: [] for name, _ in models}
+    for name, make_embedder in models:
         start = time.perf_counter()
-        embedder.encode(texts)
-        took.append(time.perf_counter() - start)
-    return f"loading {load:.1f} s, 1,000 answers {np.mean(took):.2f} ± {np.std(took):.2f} s"
+        embedder = make_embedder()
+        embedder.encode(["warm up the model"])
+        loaded[name] = (embedder, time.perf_counter() - start)
+    for _ in range(3):  # in turns, so that both see the same load of the machine
+        for name, (embedder, _load) in loaded.items():
+            start = time.perf_counter()
+            embedder.encode(texts)
+            took[name].append(time.perf_counter() - start)
+    for name, (_embedder, load) in loaded.items():
+        print(f"  {name}: loading {load:.1f} s, 1,000 answers {spread(took[name])} s")
 
 
 def main():
@@ -173,9 +176,8 @@ def main():
         vectors = make_embedder().encode(answers.text.tolist())
         quality(name, vectors, answers)
         quality(f"{name}, centred by language", centred(vectors, languages), answers, False)
-    print("time to embed (no cache):")
-    for name, make_embedder in models:
-        print(f"  {name}: {speed(make_embedder, answers)}")
+    print(f"time to embed (no cache; load average {os.getloadavg()[0]:.1f}):")
+    speed(models, answers)
 
 
 if __name__ == "__main__":
