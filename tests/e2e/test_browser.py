@@ -7,7 +7,8 @@ signs in, clusters the open answers and opens a cross-tab chart, and axe-core ch
 sign-in page and every evaluator page; the constituents survey is answered with JavaScript
 switched off. On a second server, a questionnaire with every scale (and each made longer)
 is measured at 320, 390 and 768 pixels, and a questionnaire of conditions on the same page
-checks static/conditions.js. Screenshots of every page go to test-artifacts/e2e/.
+checks static/conditions.js. On a third, a French and a Spanish respondent each answer both
+questionnaires in their language. Screenshots of every page go to test-artifacts/e2e/.
 
 Needs /usr/bin/chromium (apt-get install chromium) and, for the accessibility check,
 axe-core from npm (`make e2e-deps`); without them the tests are skipped, saying why.
@@ -38,6 +39,8 @@ import yaml  # noqa: E402
 
 from surveyapp.questionnaire.loading import load_questionnaire  # noqa: E402
 from surveyapp.questionnaire.model import translate  # noqa: E402
+from surveyapp.store.connection import connect  # noqa: E402
+from surveyapp.store.invitations import create_invitations  # noqa: E402
 from surveyapp.store.responses import response_table  # noqa: E402
 from surveyapp.testing import PASSWORD, ServeProcess  # noqa: E402
 
@@ -935,14 +938,13 @@ def languages_server(tmp_path_factory):
 
 
 def _invitation_link(live: ServeProcess, survey: str, language: str | None) -> str:
-    """Make one invitation link, in `language` when given (`invite --lang`)."""
-    links_csv = live.folder / f"links-{survey}-{language}.csv"
-    chosen = ("--lang", language) if language else ()
-    live.cli(
-        "invite", survey, "--count", "1", *chosen, "-o", str(links_csv), "--base-url", live.base
-    )
-    with links_csv.open(newline="") as handle:
-        return next(csv.DictReader(handle))["link"]
+    """Make one invitation link, in `language` when given (as `invite --lang` does)."""
+    store = connect(str(live.db))
+    try:
+        token = create_invitations(store, survey, 1, language=language)[0]
+    finally:
+        store.close()
+    return f"{live.base}/s/{survey}/{token}"
 
 
 # Answers a whole page in one go (the English walks press every answer; these walks are
