@@ -102,9 +102,19 @@ def test_init_db_upgrades_the_release_database_with_nothing_lost(
     assert "survey demo: version" in result.output and "8 responses" in result.output
     assert "password" not in result.output  # the release's evaluators are still there
     after = rows_of(deployed)
+    # A questionnaire changed since the release (the shipped ones are now in French and
+    # Spanish too) gets a new version: its old version is kept beside the new one.
+    versions = {row[0]: row[1] for row in after["questionnaire_versions"]}
+    assert set(before["questionnaire_versions"]) <= set(after["questionnaire_versions"])
+    assert {row[0] for row in after["surveys"]} == {row[0] for row in before["surveys"]}
+    assert all(row[4] in versions.values() for row in after["surveys"])
     for table, rows in before.items():
         if table == "_sqlite_migrations":
             assert after[table][: len(rows)] == rows
+        elif table == "questionnaire_versions":
+            continue  # checked above: every old version kept
+        elif table == "surveys":  # the dates and open link kept; the version may be new
+            assert [row[:4] for row in after[table]] == [row[:4] for row in rows]
         else:  # every row kept, whole; columns added later come after the old ones
             assert [row[: len(rows[0])] for row in after[table]] == rows, table
     assert not pending(connect(str(deployed)))
