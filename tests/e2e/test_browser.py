@@ -250,10 +250,10 @@ def _shown_answers(page, given: dict[str, object]) -> dict[str, object]:
     return shown
 
 
-def _press_button(page, label: str, touch: bool = False) -> None:
+def _press_button(page, label: str, touch: bool = False, timeout: float = 30_000) -> None:
     button = page.get_by_role("button", name=label, exact=True)
-    with page.expect_navigation():
-        button.tap() if touch else button.click()
+    with page.expect_navigation(timeout=timeout):
+        button.tap() if touch else button.click(timeout=timeout)
 
 
 @dataclass
@@ -459,7 +459,7 @@ def _csp_errors(page, errors: list[str]) -> None:
 
 
 def test_evaluator_signs_in_clusters_and_sees_a_chart(
-    server, browser, artifacts, phone_then_desktop, desktop_only
+    server, browser, artifacts, phone_then_desktop, desktop_only, phone_open_link
 ):
     context = browser.new_context(**DESKTOP)  # the real CSP applies here
     page = context.new_page()
@@ -478,7 +478,9 @@ def test_evaluator_signs_in_clusters_and_sees_a_chart(
     page.goto(server.url + "/evaluate/coding/constraints")
     page.screenshot(path=artifacts / "desktop-evaluator-2-coding.png", full_page=True)
     page.locator("#k").fill("2")
-    _press_button(page, "Cluster the answers")
+    # The first clustering loads the sentence-embedding model into the server: on a busy
+    # 2-core machine that alone can take half a minute.
+    _press_button(page, "Cluster the answers", timeout=120_000)
     page.screenshot(path=artifacts / "desktop-evaluator-3-clustering.png", full_page=True)
     assert re.search(r"/evaluate/coding/constraints/clusterings/\d+$", page.url), page.locator(
         "main"
