@@ -573,7 +573,8 @@ def cluster(context: Context, survey, question, k, seed, output):
     """Cluster the answers to an open question into proposed codes and store the proposal.
 
     SURVEY may name several surveys, as staff,constituents. Answers are embedded with
-    all-MiniLM-L6-v2 (cached in the database, so a re-run with another k is quick) and
+    all-MiniLM-L6-v2, or with the multilingual Universal Sentence Encoder when any is not
+    in English (cached in the database, so a re-run with another k is quick) and
     clustered; the CSV has response_id,text,cluster,cluster_label (and survey first when
     several surveys are clustered together).
     """
