@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField, validators
@@ -31,8 +32,12 @@ _UNKNOWN_HASH = generate_password_hash("no evaluator has this password")
 class SignInForm(FlaskForm):
     """The evaluator's name and password."""
 
-    name = StringField("Name", [validators.InputRequired(), validators.Length(max=64)])
-    password = PasswordField("Password", [validators.InputRequired(), validators.Length(max=256)])
+    name = StringField(
+        lazy_gettext("Name"), [validators.InputRequired(), validators.Length(max=64)]
+    )
+    password = PasswordField(
+        lazy_gettext("Password"), [validators.InputRequired(), validators.Length(max=256)]
+    )
 
 
 def _throttle_keys(name: str) -> list[str]:
@@ -58,7 +63,10 @@ def sign_in():
         keys = _throttle_keys(name)
         if too_many(keys, "SIGN_IN_ATTEMPTS", "SIGN_IN_WINDOW"):
             minutes = current_app.config["SIGN_IN_WINDOW"] // 60
-            error, status = f"Too many failed attempts. Please wait {minutes} minutes.", 429
+            error = gettext(
+                "Too many failed attempts. Please wait %(minutes)s minutes.", minutes=minutes
+            )
+            status = 429
         else:
             found = evaluator_named(get_db(), name)
             stored = found["password_hash"] if found else _UNKNOWN_HASH
@@ -69,10 +77,10 @@ def sign_in():
                 forget(keys[0])
                 return redirect(_safe_next(request.args.get("next")))
             count_failure(keys)
-            error, status = "The name or password is not right.", 401
+            error, status = gettext("The name or password is not right."), 401
     elif request.method == "POST":
         error, status = (
-            "Please give your name and password (and reload the page if it is old).",
+            gettext("Please give your name and password (and reload the page if it is old)."),
             400,
         )
     return render_template("auth/sign_in.html", form=form, error=error), status

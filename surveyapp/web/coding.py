@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
 from coding.agreement import agreement
 from coding.cluster import closest_to_centre
@@ -116,11 +117,16 @@ def cluster(question: str):
     if k != "auto":
         k = _whole(k, 1, MAX_CLUSTERS)
         if k is None:
-            flash(f"The number of clusters must be 'auto' or from 1 to {MAX_CLUSTERS}.")
+            flash(
+                gettext(
+                    "The number of clusters must be 'auto' or from 1 to %(most)s.",
+                    most=MAX_CLUSTERS,
+                )
+            )
             return _back(question)
     seed = _whole(request.form.get("seed", "0"), 0, 2**31 - 1)
     if seed is None:
-        flash("The seed must be a whole number.")
+        flash(gettext("The seed must be a whole number."))
         return _back(question)
     language = request.form.get("language", "en")
     if language not in open_question.languages():
@@ -128,10 +134,10 @@ def cluster(question: str):
     try:
         clustering_id, proposal = open_question.cluster(k, seed, _coder(), language=language)
     except ClusteringError as error:
-        flash(f"Could not cluster: {error}.")
+        flash(gettext("Could not cluster: %(error)s.", error=error))
         return _back(question)
     for notice in proposal.notices:
-        flash(f"Note: {notice}.")
+        flash(gettext("Note: %(notice)s.", notice=notice))
     return _back(question, "coding.clustering", clustering_id=clustering_id)
 
 
@@ -179,7 +185,13 @@ def adopt(question: str, clustering_id: int):
     except CodingError as error:
         flash(str(error))
         return _back(question)
-    flash(f"{len(created)} codes made from clustering {clustering_id}; your answers are coded.")
+    flash(
+        gettext(
+            "%(count)s codes made from clustering %(clustering)s; your answers are coded.",
+            count=len(created),
+            clustering=clustering_id,
+        )
+    )
     return _back(question)
 
 
@@ -212,16 +224,18 @@ def change_code(question: str, code_id: int):
         elif action == "merge":
             target = _whole(request.form.get("into"))
             if target is None:
-                raise CodingError("choose the code to merge into")
+                raise CodingError(gettext("choose the code to merge into"))
             codebook.merge(code_id, target, _coder())
         elif action == "split":
             parts = _whole(request.form.get("parts"), 2, 20)
             if parts is None:
-                raise CodingError("split into 2 to 20 codes")
+                raise CodingError(gettext("split into 2 to 20 codes"))
             created = open_question.split(code_id, parts, _coder())
-            flash(f"Split into {len(created)} codes; check and rename them.")
+            flash(
+                gettext("Split into %(count)s codes; check and rename them.", count=len(created))
+            )
         else:
-            raise CodingError("unknown action")
+            raise CodingError(gettext("unknown action"))
     except (CodingError, ClusteringError) as error:
         flash(str(error))
     return _back(question)
@@ -245,7 +259,7 @@ def answers(question: str):
             if chosen != before or request.form.get(f"reviewed-{key}"):
                 codebook.set_codes(survey, response_id, chosen, coder)
                 saved += 1
-        flash(f"{saved} answers saved.")
+        flash(gettext("%(count)s answers saved.", count=saved))
         return redirect(request.full_path)
     show = request.args.get("show", "all")
     table = open_question.answers()
@@ -294,12 +308,12 @@ def suggestions(question: str):
                 survey, response_id = answer
                 codebook.accept(survey, response_id, code_id, coder, confidence)
                 accepted += 1
-        flash(f"{accepted} suggestions accepted.")
+        flash(gettext("%(count)s suggestions accepted.", count=accepted))
         return _back(question, "coding.suggestions")
     try:
         table, suggester = open_question.suggestions(coder)
     except ValueError as error:
-        flash(f"No suggestions yet: {error}.")
+        flash(gettext("No suggestions yet: %(error)s.", error=error))
         return _back(question)
     threshold = request.args.get("threshold", 0.5, type=float)
     return render_template(

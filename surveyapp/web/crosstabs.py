@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import gettext
 
 from surveyapp.analysis.groups import BY_LANGUAGE, BY_SURVEY
 from surveyapp.analysis.report_files import display_table, draw_chart, notes_of, write_crosstab
@@ -50,7 +51,7 @@ def _group_choices(surveys: list[str]) -> list[tuple[str, str]]:
     """Return the single-choice questions asked in every one of the surveys."""
     questionnaires = current_app.extensions["questionnaires"]
     first = questionnaires[surveys[0]]
-    choices = [(BY_SURVEY, "Survey"), (BY_LANGUAGE, "Language answered in")]
+    choices = [(BY_SURVEY, gettext("Survey")), (BY_LANGUAGE, gettext("Language answered in"))]
     for question in first.questions:
         if question.kind.single_choice and all(
             (other := questionnaires[s].question(question.name)) is not None

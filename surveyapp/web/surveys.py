@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import gettext
 
 from exports.csv import write_csv
 from surveyapp.analysis.report_files import RESPONSE_FORMATS, write_responses
@@ -145,7 +146,10 @@ def responses_file(survey_id: str, fmt: str):
         try:
             write_responses(frame, questionnaire, fmt, path, labels, language)
         except ValueError as error:
-            abort(400, f"{survey_id}: no file written: {error}")
+            abort(
+                400,
+                gettext("%(survey)s: no file written: %(error)s", survey=survey_id, error=error),
+            )
         return _download(path.read_bytes(), fmt, name)
 
 
