@@ -48,6 +48,8 @@ translations: install
 	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-by-file --project surveyapp \
 		-o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel extract -F babel-workspace.cfg --add-location=file --sort-by-file \
+		--project surveyapp -o $(TRANSLATIONS)/workspace.pot .
 
 bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
