@@ -114,17 +114,17 @@ def auth(client, evaluator):
 
 @pytest.fixture
 def run(app, questionnaire_dir):
-    """Run a surveyapp command on the app's database; return the click result.
+    """Run a surveyapp command on the app's database (or `db=`); return the click result.
 
     Test modules with a database of their own define their own `run`.
     """
 
-    def invoke(*args, expect=0):
+    def invoke(*args, expect=0, db=None):
         result = CliRunner().invoke(
             main,
             [
                 "--db",
-                app.config["DATABASE"],
+                str(db or app.config["DATABASE"]),
                 "--questionnaires",
                 str(questionnaire_dir),
                 *map(str, args),

@@ -17,9 +17,7 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
-from click.testing import CliRunner
 
-from surveyapp.cli import main
 from surveyapp.questionnaire.synthetic import synthetic_responses
 from surveyapp.store.connection import connect
 from surveyapp.store.invitations import create_invitations, find_invitation
@@ -51,20 +49,6 @@ def fielded(app, db):
     ]
     insert_responses(db, questionnaire, records)
     return app
-
-
-@pytest.fixture
-def run(app, questionnaire_dir):
-    """Run surveyapp on a database (the app's by default); return the click result."""
-
-    def invoke(*args, db=app.config["DATABASE"], expect=0):
-        options = ["--db", str(db), "--questionnaires", str(questionnaire_dir)]
-        result = CliRunner().invoke(main, [*options, *map(str, args)])
-        assert result.exit_code == expect, result.output
-        assert "Traceback" not in result.output
-        return result
-
-    return invoke
 
 
 def read_csv(text: str) -> list[dict]:
