@@ -560,10 +560,29 @@ def test_codes_by_language_and_in_a_language(run, db, fielded):
 # The fixed words
 
 
-def test_every_fixed_word_is_in_english_french_and_spanish_with_the_same_blanks():
-    from surveyapp.analysis.words import LANGUAGE_NAMES, TYPE_LABELS, WORDS
+def test_languages_are_named_in_each_language_and_in_themselves():
+    from surveyapp.analysis.words import language_name, own_name
 
-    for key, texts in {**WORDS, **TYPE_LABELS, **LANGUAGE_NAMES}.items():
+    names = {
+        (code, within): language_name(code, within)
+        for code in ("en", "fr", "es")
+        for within in ("en", "fr", "es")
+    }
+    assert names == {
+        ("en", "en"): "English", ("fr", "en"): "French", ("es", "en"): "Spanish",
+        ("en", "fr"): "Anglais", ("fr", "fr"): "Français", ("es", "fr"): "Espagnol",
+        ("en", "es"): "Inglés", ("fr", "es"): "Francés", ("es", "es"): "Español",
+    }  # fmt: skip
+    assert [own_name(code) for code in ("en", "fr", "es", "de")] == [
+        "English", "Français", "Español", "Deutsch"
+    ]  # fmt: skip
+    assert language_name("xx") == "xx"  # a code Babel does not know stays as it is
+
+
+def test_every_fixed_word_is_in_english_french_and_spanish_with_the_same_blanks():
+    from surveyapp.analysis.words import TYPE_LABELS, WORDS
+
+    for key, texts in {**WORDS, **TYPE_LABELS}.items():
         assert set(texts) == {"en", "fr", "es"} and all(texts.values()), key
         blanks = {language: set(re.findall(r"\{(\w*)\}", text)) for language, text in
                   texts.items()}  # fmt: skip
@@ -573,9 +592,10 @@ def test_every_fixed_word_is_in_english_french_and_spanish_with_the_same_blanks(
 def test_french_is_written_with_french_typography():
     """A non-breaking space before ; : ! ? and inside « », and the typographic apostrophe,
     as the questionnaires and the respondent pages have them."""
-    from surveyapp.analysis.words import LANGUAGE_NAMES, TYPE_LABELS, WORDS
+    from surveyapp.analysis.words import TYPE_LABELS, WORDS, language_name
 
-    texts = [t["fr"] for t in (*WORDS.values(), *TYPE_LABELS.values(), *LANGUAGE_NAMES.values())]
+    texts = [t["fr"] for t in (*WORDS.values(), *TYPE_LABELS.values())]
+    texts += [language_name(code, "fr") for code in ("en", "fr", "es")]
     for bad in (r"[ \w}][;:!?](?!\w)", r"«[^\u00a0]", r"[^\u00a0]»", "'"):
         assert not [text for text in texts if re.search(bad, text)], bad
 

@@ -12,20 +12,16 @@ apostrophe, as the questionnaires and the respondent pages' catalogue have.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+
+from babel import Locale
 
 from surveyapp.questionnaire.model import Questionnaire
 from surveyapp.questionnaire.types import CHOSEN, NOT_CHOSEN
 
 ENGLISH = "en"
-
-# Each language's name, in each language: LANGUAGE_NAMES[language][in_language].
-LANGUAGE_NAMES = {
-    "en": {"en": "English", "fr": "Anglais", "es": "Inglés"},
-    "fr": {"en": "French", "fr": "Français", "es": "Francés"},
-    "es": {"en": "Spanish", "fr": "Espagnol", "es": "Español"},
-}
 
 WORDS = {
     # groups and rows of the tables
@@ -204,10 +200,19 @@ def chart_words(language: str | None) -> dict[str, str]:
     return {key.removeprefix("chart_"): words[key] for key in CHART_KEYS}
 
 
+@functools.cache
 def language_name(language: str, in_language: str | None = None) -> str:
-    """Return a language's name in another language ("fr" in English: "French")."""
-    names = LANGUAGE_NAMES.get(language, {})
-    return names.get(in_language or ENGLISH) or names.get(ENGLISH) or language
+    """Return a language's name in another language, from Babel ("fr" in English: "French").
+
+    Capitalised, as a label or a choice shows it ("Français"); the code itself when Babel
+    does not know the language.
+    """
+    try:
+        names = Locale.parse(in_language or ENGLISH).languages
+    except (ValueError, LookupError):
+        names = Locale.parse(ENGLISH).languages
+    name = names.get(language)
+    return name[:1].upper() + name[1:] if name else language
 
 
 def own_name(language: str) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import flask_babel
-from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -23,6 +22,8 @@ from flask import g, has_request_context, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 from wtforms.i18n import messages_path
+
+from surveyapp.analysis.words import own_name
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COMPILE = "pybabel compile -d surveyapp/web/translations"
@@ -73,16 +74,6 @@ def locale() -> str | None:
     return LOCALES.get(language, language)
 
 
-@functools.cache
-def name_of(language: str) -> str:
-    """Return a language's name in itself: English, Français, Español."""
-    try:
-        name = Locale.parse(language).get_display_name(language) or language
-    except (ValueError, LookupError):
-        return language
-    return name[:1].upper() + name[1:]
-
-
 def switch() -> list[tuple[str, str, str]]:
     """Return the language switch of this page: (language, its name, link) of each.
 
@@ -94,7 +85,7 @@ def switch() -> list[tuple[str, str, str]]:
     kept = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
     page = request.script_root + request.path
     return [
-        (language, name_of(language), f"{page}?{urlencode([*kept, ('lang', language)])}")
+        (language, own_name(language), f"{page}?{urlencode([*kept, ('lang', language)])}")
         for language in languages
     ]
 
