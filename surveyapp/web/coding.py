@@ -6,7 +6,6 @@ import io
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -31,6 +30,7 @@ from surveyapp.analysis.open_answers import (
 )
 from surveyapp.store.connection import get_db
 from surveyapp.web.auth import login_required
+from surveyapp.web.downloads import attachment
 
 bp = Blueprint("coding", __name__, url_prefix="/evaluate/coding")
 MAX_CLUSTERS = 50
@@ -409,8 +409,4 @@ def frequency_csv(question: str):
 
     write_csv(tidy[FREQUENCY_COLUMNS], buffer)
     filename = f"{question}-codes-by-{by}.csv"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(buffer.getvalue(), "text/csv", filename)

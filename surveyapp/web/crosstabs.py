@@ -15,6 +15,7 @@ from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
 from surveyapp.analysis.words import language_choices, shared_languages
 from surveyapp.store.connection import get_db
 from surveyapp.web.auth import login_required
+from surveyapp.web.downloads import attachment
 
 bp = Blueprint("crosstabs", __name__, url_prefix="/evaluate/crosstabs")
 FORMATS = {
@@ -127,11 +128,7 @@ def download(fmt: str):
         buffer = io.StringIO()
         write_crosstab(result, fmt, buffer)
         body = buffer.getvalue()
-    return Response(
-        body,
-        mimetype=FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(body, FORMATS[fmt], name)
 
 
 @bp.route("/chart/<question>.<ext>")
@@ -150,8 +147,6 @@ def chart(question: str, ext: str):
         path = Path(folder) / f"{question}.{ext}"
         draw_chart(result, block, table, path)
         body = path.read_bytes()
-    headers = {}
     if request.args.get("download"):
-        name = f"{question}-by-{result.by}-{result.language}.{ext}"
-        headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return Response(body, mimetype=CHARTS[ext], headers=headers)
+        return attachment(body, CHARTS[ext], f"{question}-by-{result.by}-{result.language}.{ext}")
+    return Response(body, mimetype=CHARTS[ext])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext
 
 from exports.csv import write_csv
@@ -23,6 +23,7 @@ from surveyapp.store.invitations import attribute_keys
 from surveyapp.store.rates import BY_LANGUAGE, language_counts, response_rates
 from surveyapp.store.responses import answer_counts, completed_responses, response_count
 from surveyapp.web.auth import login_required
+from surveyapp.web.downloads import attachment
 
 bp = Blueprint("surveys", __name__, url_prefix="/evaluate")
 MIMETYPES = {
@@ -122,14 +123,6 @@ def survey(survey_id: str):
     )
 
 
-def _download(body: bytes, fmt: str, name: str) -> Response:
-    return Response(
-        body,
-        mimetype=MIMETYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @bp.route("/surveys/<survey_id>/responses.<fmt>")
 def responses_file(survey_id: str, fmt: str):
     """Download the completed responses as CSV, Excel or SPSS, labelled in `?lang=`, as
@@ -150,7 +143,7 @@ def responses_file(survey_id: str, fmt: str):
                 400,
                 gettext("%(survey)s: no file written: %(error)s", survey=survey_id, error=error),
             )
-        return _download(path.read_bytes(), fmt, name)
+        return attachment(path.read_bytes(), MIMETYPES[fmt], name)
 
 
 @bp.route("/surveys/<survey_id>/dictionary.csv")
@@ -162,4 +155,4 @@ def dictionary_file(survey_id: str):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         write_csv(data_dictionary(questionnaire, language), path)
-        return _download(path.read_bytes(), "csv", name)
+        return attachment(path.read_bytes(), MIMETYPES["csv"], name)
