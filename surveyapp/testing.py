@@ -7,7 +7,9 @@ Like Datasette's ``fixtures.py``, this lives in the package so that ``tests/`` a
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
+import io
 import os
 import re
 import signal
@@ -130,6 +132,17 @@ def responses_file(questionnaire: Questionnaire, path: Path, count: int, seed: i
     return path
 
 
+def rewrite_cell(path: Path, line: int, column: str, value: str) -> None:
+    """Set one cell of a CSV file of responses (line 2 is the first response)."""
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows[line - 2][column] = value
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
 def seed_responses(
     db: sqlite_utils.Database,
     questionnaire: Questionnaire,
@@ -138,14 +151,15 @@ def seed_responses(
 ):
     """Store completed responses given as rows of answers (unnamed columns left empty).
 
-    A row may give its ``response_id``; the others are numbered by SQLite. Nothing is
+    A row may give its ``response_id`` and the ``language`` it was answered in; the others
+    are numbered by SQLite. Nothing is
     checked: tests use this to put exactly the answers they need in the store.
     """
     if isinstance(rows, pd.DataFrame):
         rows = rows.astype(object).where(rows.notna(), None).to_dict("records")
     records = []
     for row in rows:
-        record = response_row(questionnaire, row, row.get("source", source))
+        record = response_row(questionnaire, row, row.get("source", source), row.get("language"))
         record["response_id"] = row.get("response_id")
         records.append(record)
     insert_responses(db, questionnaire, records)

@@ -22,6 +22,7 @@ from surveyapp.questionnaire.synthetic import synthetic_responses
 from surveyapp.store.connection import connect
 from surveyapp.store.invitations import create_invitations, find_invitation
 from surveyapp.store.responses import insert_responses, response_count, response_row
+from surveyapp.testing import rewrite_cell, seed_responses
 
 DATA = Path(__file__).resolve().parent / "data"
 SURVEY = "demo_fr_es"
@@ -42,28 +43,13 @@ def fielded(app, db):
     questionnaire = app.extensions["questionnaires"][SURVEY]
     frame = synthetic_responses(questionnaire, len(ANSWERED_IN), seed=7)
     frame["constraints"] = [f"answer {n}" for n in range(len(frame))]
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    records = [
-        response_row(questionnaire, row, "web", language)
-        for row, language in zip(rows, ANSWERED_IN, strict=True)
-    ]
-    insert_responses(db, questionnaire, records)
+    frame["language"] = ANSWERED_IN
+    seed_responses(db, questionnaire, frame)
     return app
 
 
 def read_csv(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
-
-
-def rewrite(path: Path, line: int, column: str, value: str) -> None:
-    """Set one cell of a CSV file (line 2 is the first response)."""
-    rows = read_csv(path.read_text(encoding="utf-8"))
-    rows[line - 2][column] = value
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 def stored_languages(path) -> list:
@@ -298,7 +284,7 @@ def test_a_language_the_questionnaire_lacks_rejects_the_file(
 ):
     exported = tmp_path / "demo.csv"
     run("export", SURVEY, *(("--labels",) if labels else ()), "-o", exported)
-    rewrite(exported, 3, "language", value)
+    rewrite_cell(exported, 3, "language", value)
     fresh = tmp_path / "fresh.db"
     result = run("import-responses", SURVEY, exported, *(("--labels",) if labels else ()),
                  db=fresh, expect=1)  # fmt: skip
@@ -310,7 +296,7 @@ def test_a_language_the_questionnaire_lacks_rejects_the_file(
 def test_a_language_name_is_read_only_with_labels(run, fielded, tmp_path):
     exported = tmp_path / "demo.csv"
     run("export", SURVEY, "--labels", "-o", exported)
-    rewrite(exported, 2, "language", "fr")  # a code is read with --labels too
+    rewrite_cell(exported, 2, "language", "fr")  # a code is read with --labels too
     fresh = tmp_path / "fresh.db"
     run("import-responses", SURVEY, exported, "--labels", db=fresh)
     assert stored_languages(fresh) == ["fr", *ANSWERED_IN[1:]]

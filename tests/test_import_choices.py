@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pytest
@@ -13,7 +11,7 @@ from surveyapp.cli import main
 from surveyapp.questionnaire.synthetic import synthetic_responses
 from surveyapp.store.connection import connect
 from surveyapp.store.responses import response_count
-from surveyapp.testing import seed_responses
+from surveyapp.testing import rewrite_cell, seed_responses
 
 STAFF_REGIONS = (
     "africa, arab_states, asia_pacific, europe_central_asia, latin_america_caribbean, global"
@@ -42,17 +40,6 @@ def run(questionnaire_dir, fielded, tmp_path):
         return result
 
     return invoke
-
-
-def rewrite(path, line: int, column: str, value: str) -> None:
-    """Set one cell of a CSV file (line 2 is the first response)."""
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[line - 2][column] = value
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 @pytest.mark.parametrize("survey", ["demo", "staff"])
@@ -96,7 +83,7 @@ def test_a_label_that_matches_no_choice_names_line_column_and_labels(
 ):
     labelled = tmp_path / "labelled.csv"
     run("export", "staff", "--labels", "-o", labelled)
-    rewrite(labelled, 3, column, value)
+    rewrite_cell(labelled, 3, column, value)
     fresh = tmp_path / "fresh.db"
     result = run("import-responses", "staff", labelled, "--labels", db=fresh, expect=1)
     assert f"line 3, {message}" in result.output
@@ -118,7 +105,7 @@ def test_a_label_that_matches_no_choice_names_line_column_and_labels(
 def test_a_choice_that_is_not_one_lists_the_valid_names(run, tmp_path, column, value, message):
     names = tmp_path / "names.csv"
     run("export", "staff", "-o", names)
-    rewrite(names, 3, column, value)
+    rewrite_cell(names, 3, column, value)
     result = run("import-responses", "staff", names, db=tmp_path / "fresh.db", expect=1)
     assert f"line 3, column '{column}': {message}" in result.output
     assert result.output.count(f"line 3, column '{column}'") == 1  # one message per cell
