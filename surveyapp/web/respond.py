@@ -229,13 +229,12 @@ def _received(questionnaire: Questionnaire, language: str, again: bool, left=())
 def answer(survey_id: str, token: str):
     """Show a page of the questionnaire, or take its answers and move on."""
     questionnaire = _questionnaire(survey_id)
-    language = _language(questionnaire)
     db = get_db()
     guesses = [address_key("link")]
     if too_many(guesses, "LINK_ATTEMPTS", "LINK_WINDOW"):
         return _message(
             questionnaire,
-            language,
+            _language(questionnaire),  # before the messages below are translated
             429,
             gettext("Too many unknown links"),
             gettext(
@@ -248,7 +247,7 @@ def answer(survey_id: str, token: str):
         count_failure(guesses)
         return _message(
             questionnaire,
-            language,
+            _language(questionnaire),  # before the messages below are translated
             404,
             gettext("This link is not valid"),
             gettext("Please check that you copied the whole link from your invitation."),
