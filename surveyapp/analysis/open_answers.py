@@ -27,7 +27,7 @@ from surveyapp.analysis.groups import BY_SURVEY, GroupingError, group_labels, gr
 from surveyapp.questionnaire.model import Questionnaire, translate
 from surveyapp.store.codings import Codebook
 from surveyapp.store.embeddings import EmbeddingCache
-from surveyapp.store.responses import column_values, texts_given
+from surveyapp.store.responses import column_values, languages_given, texts_given
 
 __all__ = ["ClusteringError", "CodingError", "OpenQuestion"]
 
@@ -94,8 +94,13 @@ class OpenQuestion:
         return pd.concat(frames, ignore_index=True)[["survey", "response_id", "text", "language"]]
 
     def languages(self) -> list[str]:
-        """Return the languages the answers are in, in order of code."""
-        return sorted(set(self.answers().language))
+        """Return the languages the answers are in, in order of code (as `answers` says)."""
+        found = set()
+        for survey in self.surveys:
+            first = self.questionnaires[survey].languages[0]
+            given = languages_given(self.db, survey, self.question)
+            found |= {code if code is not None and str(code).strip() else first for code in given}
+        return sorted(found)
 
     def embedder(self):
         """Return the embedder for this question's answers, loading it once.

@@ -181,10 +181,22 @@ def column_values(db: sqlite_utils.Database, survey_id: str, column: str) -> pd.
     return pd.DataFrame(db.query(sql), columns=["response_id", "value"])
 
 
+def _given(column: str) -> str:
+    """Return the SQL condition that a text column holds a non-blank answer."""
+    return f"trim(coalesce(\"{column}\", '')) != ''"
+
+
 def texts_given(db: sqlite_utils.Database, survey_id: str, column: str) -> pd.DataFrame:
     """Return the non-blank answers in a text column: response_id, text, language answered in."""
     sql = (
         f'select response_id, "{column}" as text, language from "{response_table(survey_id)}"'
-        f" where trim(coalesce(\"{column}\", '')) != '' order by response_id"
+        f" where {_given(column)} order by response_id"
     )
     return pd.DataFrame(db.query(sql), columns=["response_id", "text", "language"])
+
+
+def languages_given(db: sqlite_utils.Database, survey_id: str, column: str) -> set[str | None]:
+    """Return the languages the non-blank answers in a text column were given in (None: not
+    recorded), without reading the answers."""
+    sql = f'select distinct language from "{response_table(survey_id)}" where {_given(column)}'
+    return {row[0] for row in db.execute(sql).fetchall()}
