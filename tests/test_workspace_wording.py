@@ -61,7 +61,7 @@ def test_the_committed_workspace_catalogue_is_what_extraction_gives(workspace):
     assert entries(committed) == extracted, "run `make translations` and commit workspace.pot"
     assert {path for paths in extracted.values() for path in paths} >= {
         "surveyapp/web/auth.py",
-        "surveyapp/web/coding.py",
+        "surveyapp/web/coding/answers.py",
         "surveyapp/web/templates/workspace.html",
         "surveyapp/web/templates/crosstabs/tables.html",
     }

@@ -198,6 +198,77 @@ def _invitation_language(db: sqlite_utils.Database):
     db.execute("alter table invitations add column language text")
 
 
+@migrations(name="m008_coding_review")
+def _coding_review(db: sqlite_utils.Database):
+    # A code deleted by an evaluator stays in the table for the audit trail, marked.
+    db.execute("alter table codes add column deleted_at text")
+    db.execute("alter table codes add column deleted_by text")
+    # An evaluator's word on whether an answer goes into clustering: a non-answer ("N/A")
+    # put back (included 1), or an answer taken out (0). No row: the machine's judgement.
+    db["answer_inclusions"].create(
+        {
+            "question": str,
+            "survey": str,
+            "response_id": int,
+            "included": int,
+            "decided_by": str,
+            "at": str,
+        },
+        pk=("question", "survey", "response_id"),
+        not_null={"question", "survey", "response_id", "included"},
+    )
+    # Merges of one code into another, with the answers each coder had moved, so that a
+    # merge can be undone: moved is JSON [[survey, response_id, coder, had_target], ...].
+    db["code_merges"].create(
+        {
+            "id": int,
+            "question": str,
+            "source_id": int,
+            "target_id": int,
+            "moved": str,
+            "merged_by": str,
+            "merged_at": str,
+            "undone_by": str,
+            "undone_at": str,
+        },
+        pk="id",
+        not_null={"question", "source_id", "target_id", "moved"},
+    )
+    # The consensus coding of a question: the two coders it settles between, who began it.
+    # Its decisions are in coding_decisions under the coder name 'consensus'.
+    db["consensus_codings"].create(
+        {
+            "question": str,
+            "coder_a": str,
+            "coder_b": str,
+            "started_by": str,
+            "started_at": str,
+        },
+        pk="question",
+    )
+    # Clusterings run in the background: state queued, running, done or failed; progress
+    # from 0 to 1 with the stage in words; params as JSON; the clustering made when done.
+    db["coding_jobs"].create(
+        {
+            "id": int,
+            "question": str,
+            "surveys": str,
+            "params": str,
+            "state": str,
+            "stage": str,
+            "progress": float,
+            "message": str,
+            "clustering_id": int,
+            "created_by": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"question", "state"},
+    )
+    db["coding_jobs"].create_index(["question", "id"])
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Return the names of the migrations this database has not had yet, in order."""
     return [migration.name for migration in migrations.pending(db)]
