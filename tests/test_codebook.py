@@ -396,12 +396,14 @@ def test_history_keeps_every_decision_with_who_and_when(codebook):
     codebook.set_codes("staff", 2, [], "ana")
 
     history = codebook.history()
-    assert len(history) == 4
+    assert len(history) == 6  # a hand decision also records, once, that a person reviewed
     assert history.id.is_monotonic_decreasing  # newest first
     assert list(zip(history.action, history.coder, history.decided_by, strict=True)) == [
         ("review", "ana", "ana"),
+        ("review", "ben", "ben"),
         ("add", "ben", "ben"),
         ("remove", "ana", "ana"),
+        ("review", "ana", "ana"),
         ("add", "ana", "ana"),
     ]
     for at in history["at"]:
@@ -417,7 +419,7 @@ def test_reassigning_after_removal_counts_the_latest_decision(codebook):
     codebook.unassign("staff", 1, funding, "ana")
     codebook.assign("staff", 1, funding, "ana")
     assert codebook.codes_of("staff", 1, "ana") == {funding}
-    assert len(codebook.history()) == 3
+    assert len(codebook.history()) == 4  # three decisions and one review
 
 
 # -- questions are kept apart --------------------------------------------------------------------
