@@ -650,6 +650,50 @@ def codes(context: Context, survey, question, by, coder, min_cell, language, out
     write_csv(table[FREQUENCY_COLUMNS], output or sys.stdout)
 
 
+@main.command("export-codes")
+@click.argument("surveys", metavar="SURVEY[,SURVEY...]")
+@click.argument("question")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx", "sav"]), default="csv", show_default=True
+)
+@click.option("--coder", help="Whose coding [the consensus, else the only coder].")
+@click.option("-o", "--output", type=OUTPUT, help="File ('-' or none: stdout).")
+@click.option("--dictionary", "dictionary_file", type=OUTPUT,
+              help="Also write the variables' data dictionary here, as CSV.")  # fmt: skip
+@with_app
+def export_codes(context: Context, surveys, question, fmt, coder, output, dictionary_file):
+    """Write the codes of an open question as variables: one 0/1 column per code.
+
+    One row per response of each survey (survey, response_id: join it to the response
+    export on both), then one column per code, named from the question and the code's id
+    (constraints_c07) and labelled with the code's name: 1 = mentioned, 0 = not mentioned,
+    empty = no answer, a non-answer, or not coded yet. The coding is the consensus when
+    there is one, else the only coder's (--coder names another). XLSX adds a sheet "codes"
+    describing each variable; SAV (SPSS, Stata, R) has variable and value labels.
+    """
+    from surveyapp.analysis.code_variables import code_variables
+    from surveyapp.analysis.open_answers import CodingError
+
+    open_question = _open_question(context, surveys, question)
+    if fmt != "csv" and not output:
+        raise click.UsageError(f"a {fmt.upper()} file needs -o FILE.{fmt} (or -o - for a pipe)")
+    if fmt != "csv":
+        _binary_output(output)
+    try:
+        variables = code_variables(open_question, coder)
+    except CodingError as error:
+        raise click.UsageError(str(error)) from None
+    variables.write(fmt, output or sys.stdout)
+    if dictionary_file:
+        write_csv(variables.dictionary(), dictionary_file)
+    whose = "the consensus coding" if variables.consensus else f"{variables.coder_}'s coding"
+    click.echo(
+        f"{len(variables.data_)} responses, {len(variables.codes_)} codes ({whose}) written"
+        f" to {_shown(output or STDOUT)}",
+        err=True,
+    )
+
+
 def _stat_option(help_text: str):
     """Return the --stat option of the crosstab and chart commands."""
     return click.option(
@@ -804,6 +848,8 @@ EXAMPLES = {
     "remind": "surveyapp remind staff --links africa.csv -o remind.csv",
     "cluster": "surveyapp cluster staff,constituents constraints --k 7 -o clusters.csv",
     "codes": "surveyapp codes staff,constituents constraints --by language --coder ana",
+    "export-codes": "surveyapp export-codes staff,constituents constraints --format sav"
+    " -o constraints-codes.sav",
     "crosstab": "surveyapp crosstab staff --by region --stat mean --lang fr --format xlsx"
     " -o table6-fr.xlsx",
     "chart": "surveyapp chart staff,constituents --by language -o figures/agreement.png",

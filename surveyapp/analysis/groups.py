@@ -38,6 +38,7 @@ def group_labels(
         return {s: names for s in surveys}, list(names.values())
     labels: dict[str, dict] = {}
     order: list[str] = []
+    kinds = set()
     for survey in surveys:
         question = questionnaires[survey].question(by)
         if question is None or not question.kind.single_choice:
@@ -45,9 +46,32 @@ def group_labels(
                 f"'{by}' is not a single-choice question of survey '{survey}'"
                 " (group by survey, language or such a question)"
             )
+        kinds.add(question.kind.name)
+        if len(kinds) > 1:
+            raise GroupingError(f"'{by}' is not the same kind of question in every survey")
         labels[survey] = {c.name: translate(c.label, language) for c in question.choices}
         order += [label for label in labels[survey].values() if label not in order]
     return labels, order
+
+
+def groupings(
+    questionnaires: dict[str, Questionnaire], surveys: list[str], language=None
+) -> list[tuple[str, str]]:
+    """Return the groupings that work for all these surveys: (by, label), in questionnaire order.
+
+    Survey and language always work; a single-choice question is offered when every survey
+    asks it as the same kind (`group_labels` accepts it), labelled with its question label.
+    """
+    offered = [(BY_SURVEY, "Survey"), (BY_LANGUAGE, words_in(language)["language"])]
+    for question in questionnaires[surveys[0]].questions if surveys else []:
+        if not question.kind.single_choice or question.name in (BY_SURVEY, BY_LANGUAGE):
+            continue
+        try:
+            group_labels(questionnaires, surveys, question.name, language)
+        except GroupingError:
+            continue
+        offered.append((question.name, translate(question.label, language)))
+    return offered
 
 
 def grouping_values(frame: pd.DataFrame, by: str) -> pd.Series:
