@@ -165,6 +165,10 @@ def add_evaluator_command(context: Context, name, password_stdin):
     name = name.strip()
     if not name or len(name) > 64:
         raise click.BadParameter("give a name of 1 to 64 characters", param_hint="NAME")
+    try:
+        evaluators.check_name(name)
+    except evaluators.EvaluatorError as error:
+        raise click.BadParameter(str(error), param_hint="NAME") from None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -560,6 +564,32 @@ def _k(value: str):
     return k
 
 
+class _ProgressOnStderr:
+    """Say on stderr how far a clustering has got: each stage, and its progress every 2 s."""
+
+    WORDS = {
+        "embedding": "embedding: {done} of {total} answers",
+        "comparing": "comparing the answers: k-means run {done} of {total}",
+        "choosing": "choosing the number of clusters: trying {done}",
+        "clustering": "making {total} clusters",
+        "naming": "naming {total} clusters",
+        "saving": "saving the clustering",
+    }
+
+    def __init__(self):
+        self.stage, self.said = None, 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        import time
+
+        moment = time.monotonic()
+        if stage == self.stage and moment - self.said < 2 and stage != "choosing":
+            return
+        self.stage, self.said = stage, moment
+        words = self.WORDS.get(stage, stage).format(done=done, total=total)
+        click.echo(words, err=True)
+
+
 @main.command()
 @click.argument("survey")
 @click.argument("question")
@@ -572,17 +602,21 @@ def _k(value: str):
 def cluster(context: Context, survey, question, k, seed, output):
     """Cluster the answers to an open question into proposed codes and store the proposal.
 
-    SURVEY may name several surveys, as staff,constituents. Answers are embedded with
+    SURVEY may name several surveys, as staff,constituents (in any order: the same
+    answers and seed give the same clusters). Non-answers ("N/A", "none", "rien", "nada")
+    are left out unless an evaluator put them back. Answers are embedded with
     all-MiniLM-L6-v2, or with the multilingual Universal Sentence Encoder when any is not
     in English (cached in the database, so a re-run with another k is quick) and
     clustered; the CSV has response_id,text,cluster,cluster_label (and survey first when
-    several surveys are clustered together).
+    several surveys are clustered together). Progress goes to stderr.
     """
     from surveyapp.analysis.open_answers import ClusteringError
 
     open_question = _open_question(context, survey, question)
     try:
-        clustering_id, proposal = open_question.cluster(_k(k), seed, "cli", progress=True)
+        clustering_id, proposal = open_question.cluster(
+            _k(k), seed, "cli", progress=_ProgressOnStderr()
+        )
     except ClusteringError as error:
         raise click.ClickException(f"{survey} {question}: {error}") from None
     for notice in proposal.notices:
@@ -613,7 +647,7 @@ def cluster(context: Context, survey, question, k, seed, output):
     show_default=True,
     help="survey, language, or a single-choice question.",
 )
-@click.option("--coder", help="Whose coding to count [the only coder, if there is one].")
+@click.option("--coder", help="Whose coding to count [the consensus, else the only coder].")
 @click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
               help="Groups with fewer answers are suppressed.")  # fmt: skip
 @_lang_option("Group labels in this language of the surveys [the first's first].")
@@ -637,7 +671,15 @@ def codes(context: Context, survey, question, by, coder, min_cell, language, out
     surveys = open_question.surveys
     language = _label_language([questionnaires[s] for s in surveys], language)
     coders = open_question.codebook.coders()
-    if coder is None:
+    consensus = open_question.codebook.consensus()
+    if coder is None and consensus is not None:
+        coder = open_question.codebook.counting_coder()
+        click.echo(
+            f"counting the consensus coding of {consensus['coder_a']} and {consensus['coder_b']}",
+            err=True,
+        )
+    elif coder is None:
+        coders = [name for name in coders if name != "consensus"]
         if len(coders) != 1:
             found = ", ".join(coders) or "nobody has coded this question yet"
             raise click.UsageError(f"name the coder with --coder ({found})")
@@ -709,7 +751,9 @@ def _crosstab_options(command):
     """Add the options shared by the crosstab and chart commands."""
     options = [
         click.option("--by", default="survey", show_default=True,
-                     help="survey, language, or a single-choice question such as region."),
+                     help="survey, language, a single-choice question such as region, or"
+                     " code:QUESTION[@CODER]: the codes of an open question's answers"
+                     " (overlapping groups: an answer with two codes counts in both)."),
         click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
                      help="Groups with fewer answers are suppressed."),
         click.option("--question", "questions", multiple=True,
@@ -764,8 +808,10 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
     share who agree on rows of their own). With --stat mean: the mean rating per item and
     group with its n, as the report's Table 6. The CSV is tidy; XLSX has a sheet per question
     with labelled, formatted tables, then the raw responses and the data dictionary.
-    --by language groups by the language answered in. --lang fr writes every label,
-    heading and note in French.
+    --by language groups by the language answered in; --by code:constraints by the codes
+    of the answers to constraints (the consensus coding, else the only coder's;
+    code:constraints@ana names the coder), where All counts each respondent once. --lang fr
+    writes every label, heading and note in French.
     """
     from surveyapp.analysis.report_files import write_crosstab
 
@@ -797,7 +843,8 @@ def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify,
           output):  # fmt: skip
     """Draw charts of the cross-tabulation: diverging stacked bars or a heat table.
 
-    --by language groups by the language answered in; --lang fr labels the charts in French.
+    --by language groups by the language answered in, --by code:constraints by the codes of
+    the answers to constraints; --lang fr labels the charts in French.
     """
     from surveyapp.analysis.report_files import draw_charts
 

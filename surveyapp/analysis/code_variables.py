@@ -97,6 +97,7 @@ class CodeVariables:
             answers = answers[~answers["non_answer"].astype(bool)]
         answered = set(zip(answers.survey, answers.response_id, strict=True))
         counted = answered & _coded_answers(codebook, self.coder_, coding)
+        self.answered_, self.counted_ = answered, counted
         rows = pd.concat(
             [
                 column_values(question.db, s, question.question)[["response_id"]].assign(survey=s)
@@ -186,6 +187,29 @@ class CodeVariables:
             )
         else:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+
+
+def code_memberships(variables: CodeVariables, no_code: str, not_coded: str) -> pd.DataFrame:
+    """Return a row per (response, group): survey, response_id, group.
+
+    A response is in the group of each code its answer carries (so in several when it has
+    several codes), in ``no_code`` when the coder left its answer without a code, in
+    ``not_coded`` when its answer is not coded yet; a response that gave no answer (or a
+    non-answer) has one row with no group (None).
+    """
+    data, names = variables.data_, {c["variable"]: c["name"] for c in variables.codes_}
+    rows = []
+    for position, record in enumerate(data[ID_COLUMNS].itertuples(index=False)):
+        key = (record.survey, int(record.response_id))
+        if key not in variables.answered_:
+            found = [None]
+        elif key not in variables.counted_:
+            found = [not_coded]
+        else:
+            carried = [name for column, name in names.items() if data.at[position, column] == 1]
+            found = carried or [no_code]
+        rows += [(key[0], key[1], group) for group in found]
+    return pd.DataFrame(rows, columns=[*ID_COLUMNS, "group"])
 
 
 def _survey_order(surveys: list[str]):

@@ -11,6 +11,38 @@ from surveyapp.questionnaire.model import Questionnaire, translate
 BY_SURVEY = "survey"
 BY_LANGUAGE = "language"
 NOT_RECORDED = ""  # the grouping value of a response whose language was not recorded
+CODE_PREFIX = "code:"  # by code:QUESTION (or code:QUESTION@CODER): the codes of its answers
+# The words a grouping by codes writes, in the languages of `surveyapp.analysis.words`.
+CODE_WORDS = {
+    "no_code": {"en": "(no code)", "fr": "(aucun code)", "es": "(sin código)"},
+    "not_coded": {
+        "en": "(not coded yet)",
+        "fr": "(pas encore codée)",
+        "es": "(aún sin codificar)",
+    },
+    "consensus": {
+        "en": "the consensus coding",
+        "fr": "le codage de consensus",
+        "es": "la codificación de consenso",
+    },
+    "coder": {
+        "en": "{coder}'s coding",
+        "fr": "le codage de {coder}",
+        "es": "la codificación de {coder}",
+    },
+    "overlap_note": {
+        "en": "Groups: the codes of {question} ({coding}); a respondent whose answer carries"
+        " several codes counts in each of their groups, and once in {all}; the groups"
+        " overlap, so no test of difference is made.",
+        "fr": "Groupes\u00a0: les codes de {question} ({coding})\u00a0; une personne dont la"
+        " réponse porte plusieurs codes compte dans chacun de leurs groupes, et une fois dans"
+        " «\u00a0{all}\u00a0»\u00a0; les groupes se recoupent, aucun test de différence n’est"
+        " fait.",
+        "es": "Grupos: los códigos de {question} ({coding}); quien dio una respuesta con"
+        " varios códigos cuenta en cada uno de sus grupos, y una vez en «{all}»; los grupos"
+        " se solapan, por lo que no se hace ninguna prueba de diferencia.",
+    },
+}
 
 
 class GroupingError(ValueError):
@@ -72,6 +104,22 @@ def groupings(
             continue
         offered.append((question.name, translate(question.label, language)))
     return offered
+
+
+def code_grouping(by: str) -> tuple[str, str | None] | None:
+    """Return (question, coder or None) for a grouping by codes, code:QUESTION[@CODER], else
+    None."""
+    if not by.startswith(CODE_PREFIX):
+        return None
+    question, _, coder = by[len(CODE_PREFIX) :].partition("@")
+    if not question.strip():
+        raise GroupingError("name the open question after code:, e.g. code:constraints")
+    return question.strip(), coder.strip() or None
+
+
+def code_words(language: str | None) -> dict[str, str]:
+    """Return the words of a grouping by codes in a language (English when not known)."""
+    return {key: texts.get(language or "en", texts["en"]) for key, texts in CODE_WORDS.items()}
 
 
 def grouping_values(frame: pd.DataFrame, by: str) -> pd.Series:

@@ -38,6 +38,8 @@ def notes_of(result: Crosstab, block) -> list[str]:
     elif result.poststratify:
         notes.append(words[f"poststratified_{stat}_note"].format(column=result.poststratify))
     notes.append(words["surveys_note"].format(surveys=", ".join(result.surveys), by=result.by))
+    if result.overlap_note:
+        notes.append(result.overlap_note)
     return notes
 
 

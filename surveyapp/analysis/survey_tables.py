@@ -13,7 +13,15 @@ from coding.confidentiality import check_min_cell
 from coding.crosstab import Block, ScalePoint
 from coding.difference import TEST_COLUMNS, rating_tests, significance
 from coding.tidy import WEIGHTED_DISTRIBUTION_COLUMNS
-from surveyapp.analysis.groups import GroupingError, group_labels, group_of, grouping_values
+from surveyapp.analysis.groups import (
+    CODE_PREFIX,
+    GroupingError,
+    code_grouping,
+    code_words,
+    group_labels,
+    group_of,
+    grouping_values,
+)
 from surveyapp.analysis.words import LanguageError, label_language, words_in
 from surveyapp.questionnaire.model import Question, Questionnaire, translate
 from surveyapp.store.responses import completed_responses
@@ -41,6 +49,7 @@ class Crosstab:
     language: str = "en"  # the language of every label, heading and note
     weight: str = ""  # the weight column, if weighted by one
     poststratify: str = ""  # the question (or survey) post-stratified on, if any
+    overlap_note: str = ""  # by codes: the groups overlap, said under every table
 
     @property
     def words(self) -> dict[str, str]:
@@ -77,7 +86,7 @@ class Crosstab:
         Mann-Whitney U (two groups) or Kruskal-Wallis H (more) on the ratings. Groups the
         table suppresses are left out and named; weights never enter the tests.
         """
-        if self.frame is None or self.groups is None:
+        if self.frame is None or self.groups is None or self.overlap_note:
             return pd.DataFrame(columns=TEST_COLUMNS)
         common = {"min_cell": self.min_cell, "group_order": self.group_order}
         if self.stat == "mean":
@@ -152,6 +161,53 @@ def groups_of(
     except GroupingError as error:
         raise CrosstabError(str(error)) from None
     return group_of(grouping_values(frame, by), frame.survey, labels), order
+
+
+def code_groups_of(db, questionnaires, frame, surveys, by, language=None):
+    """Return, for a grouping by the codes of an open question, the groups of the responses.
+
+    Each response is in the group of every code its answer carries (`code_memberships`), so
+    it may be in several: returns the position in ``frame`` of each tabulated row (a
+    response repeated once per group), the rows' groups, the groups in codebook order and
+    the note saying how the groups overlap. The coding is the consensus when there is one,
+    else the only coder's, else the one named by code:QUESTION@CODER.
+    """
+    from surveyapp.analysis.code_variables import code_memberships, code_variables
+    from surveyapp.analysis.open_answers import CodingError, OpenQuestion
+
+    try:
+        question, coder = code_grouping(by)
+        open_question = OpenQuestion(db, questionnaires, question, surveys)
+        variables = code_variables(open_question, coder)
+    except (CodingError, GroupingError) as error:
+        raise CrosstabError(str(error)) from None
+    words = code_words(language)
+    members = code_memberships(variables, words["no_code"], words["not_coded"])
+    keys = ["survey", "response_id"]
+    rows = frame[keys].reset_index(drop=True).reset_index(names="row")
+    rows["response_id"] = rows["response_id"].astype("int64")
+    merged = rows.merge(members, on=keys, how="left")
+    groups = pd.Series(merged["group"].to_numpy(dtype=object))
+    order = [c["name"] for c in variables.codes_] + [words["no_code"], words["not_coded"]]
+    coding = (
+        words["consensus"]
+        if variables.consensus
+        else words["coder"].format(coder=variables.coder_)
+    )
+    note = words["overlap_note"].format(
+        question=question, coding=coding, all=words_in(language)["all"]
+    )
+    return merged["row"].to_numpy(), groups, order, note
+
+
+def everyone_once(table: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """Return a table of overlapping groups with its All rows taken from ``overall``, the
+    same block tabulated with each response once."""
+    table = table.copy()
+    mine, theirs = table["group"] == crosstab.ALL, overall["group"] == crosstab.ALL
+    for column in table.columns:
+        table.loc[mine, column] = overall.loc[theirs, column].to_numpy()
+    return table
 
 
 def shown_labels(table: pd.DataFrame, words: dict[str, str]) -> pd.DataFrame:
@@ -247,15 +303,28 @@ def make_crosstab(
             raise CrosstabError(f"{', '.join(missing)}: not a grid shared by {', '.join(surveys)}")
         chosen = [q for q in chosen if q.name in questions]
     frame = responses_of(db, questionnaires, surveys)
-    groups, order = groups_of(frame, questionnaires, surveys, by, language)
     weights = weights_of(frame, questionnaires, surveys, weight, poststratify, shares)
+    tabulated, row_weights, overlap_note = frame, weights, ""
+    if by.startswith(CODE_PREFIX):
+        rows, groups, order, overlap_note = code_groups_of(
+            db, questionnaires, frame, surveys, by, language
+        )
+        tabulated = frame.iloc[rows].reset_index(drop=True)
+        row_weights = None if weights is None else weights[rows]
+    else:
+        groups, order = groups_of(frame, questionnaires, surveys, by, language)
     tabulate = crosstab.distribution if stat == "distribution" else crosstab.means
     tables = []
     for question in chosen:
         block = block_of(question, language)
+        common = {"survey": ",".join(surveys), "min_cell": min_cell}
         table = tabulate(
-            frame, block, groups, ",".join(surveys), weights, min_cell, group_order=order
+            tabulated, block, groups, weights=row_weights, group_order=order, **common
         )
+        if overlap_note:  # All counts each respondent once, whatever their codes
+            once = pd.Series(["everyone"] * len(frame), dtype=object)
+            overall = tabulate(frame, block, once, weights=weights, **common)
+            table = everyone_once(table, overall)
         tables.append((block, table))
     label = (
         f"weighted by {weight}"
@@ -264,7 +333,7 @@ def make_crosstab(
     )
     return Crosstab(
         surveys, by, stat, tables, min_cell, label, frame, groups, order, language,
-        weight or "", poststratify or "",
+        weight or "", poststratify or "", overlap_note,
     )  # fmt: skip
 
 
