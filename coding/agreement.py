@@ -36,6 +36,10 @@ class AgreementReport:
         Answers reviewed by both coders; every figure below is computed on these.
     excluded : int
         Answers reviewed by only one of the two coders, left out of the comparison.
+    only_a, only_b : int
+        Of those, the answers only coder_a reviewed and the answers only coder_b reviewed.
+    percent_agreement : float
+        The share (0 to 1) of the shared answers to which both coders gave the same code set.
     per_code : DataFrame
         One row per code either coder used on any answer: ``code``; ``kappa``, Cohen's kappa
         of the yes/no decisions "this answer gets this code" (NaN when both coders decided
@@ -59,6 +63,9 @@ class AgreementReport:
     coder_b: str
     answers: int
     excluded: int
+    only_a: int
+    only_b: int
+    percent_agreement: float
     per_code: pd.DataFrame
     overall_kappa: float
     pooled_kappa: float
@@ -197,6 +204,9 @@ def agreement(codings: pd.DataFrame, coder_a: str, coder_b: str) -> AgreementRep
         coder_b=coder_b,
         answers=len(shared),
         excluded=excluded,
+        only_a=len(sets_a) - len(shared),
+        only_b=len(sets_b) - len(shared),
+        percent_agreement=float(np.mean([sets_a[answer] == sets_b[answer] for answer in shared])),
         per_code=pd.DataFrame(rows, columns=list(PER_CODE_COLUMNS)),
         overall_kappa=_kappa(category_a, category_b),
         pooled_kappa=pooled_kappa,

@@ -12,10 +12,11 @@ import sqlite_utils
 
 from surveyapp.store.clusterings import ClusteringsMixin
 from surveyapp.store.codes import CodesMixin
+from surveyapp.store.consensus import ConsensusMixin
 from surveyapp.store.decisions import DecisionsMixin
 
 
-class Codebook(CodesMixin, DecisionsMixin, ClusteringsMixin):
+class Codebook(CodesMixin, DecisionsMixin, ClusteringsMixin, ConsensusMixin):
     """The codes of one question and each coder's coding of its answers.
 
     Parameters

@@ -218,19 +218,12 @@ class DecisionsMixin:
         return {key for key, state in self.states(coder).items() if state in (CODED, UNCODED)}
 
     def agreement_input(self) -> pd.DataFrame:
-        """Return every coder's coding as answer, coder, code rows, for `coding.agreement`.
+        """Return every coder's coding of the answers they reviewed, for `coding.agreement`.
 
         An answer is named ``survey:response_id``; an answer a coder reviewed and left
-        uncoded has a row with code None.
+        uncoded has a row with code None; a machine's unreviewed proposal is left out.
         """
-        rows = [
-            {"answer": f"{row.survey}:{row.response_id}", "coder": row.coder, "code": row.code}
-            for row in self.coding().itertuples()
-        ]
-        for coder in self.coders():
-            for survey, response_id in self.reviewed(coder):
-                rows.append({"answer": f"{survey}:{response_id}", "coder": coder, "code": None})
-        return pd.DataFrame(rows, columns=["answer", "coder", "code"])
+        return self.agreement_rows(self.coders())
 
     def coders(self) -> list[str]:
         """Return the names of everyone who has coded this question."""

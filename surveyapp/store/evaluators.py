@@ -6,10 +6,26 @@ import sqlite_utils
 from werkzeug.security import generate_password_hash
 
 from surveyapp.store.connection import now
+from surveyapp.store.consensus import CONSENSUS
+
+
+class EvaluatorError(ValueError):
+    """An evaluator account that cannot be made as asked."""
+
+
+def check_name(name: str) -> str:
+    """Return an evaluator's name, or raise EvaluatorError for a name kept for the consensus."""
+    if name.strip().casefold() == CONSENSUS:
+        raise EvaluatorError(
+            f"'{name.strip()}' is the name of the consensus coding of two coders;"
+            " choose another name for an evaluator"
+        )
+    return name
 
 
 def add_evaluator(db: sqlite_utils.Database, name: str, password: str) -> bool:
     """Add an evaluator, or set a new password for one; True when the account is new."""
+    check_name(name)
     hashed = generate_password_hash(password)
     with db.atomic():
         found = evaluator_named(db, name)

@@ -38,9 +38,8 @@ MIMETYPES = {
 def _frequency(open_question: OpenQuestion):
     """Return the coder, grouping and minimum cell the query asks for, and the frequency."""
     coders = open_question.codebook.coders()
-    coder = request.args.get("coder") or (
-        signed_in_coder() if signed_in_coder() in coders else None
-    )
+    coder = request.args.get("coder") or open_question.codebook.counting_coder()
+    coder = coder or (signed_in_coder() if signed_in_coder() in coders else None)
     coder = coder or (coders[0] if coders else signed_in_coder())
     by = request.args.get("by", "survey")
     min_cell = request.args.get("min_cell", MIN_CELL, type=int)
