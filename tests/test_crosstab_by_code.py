@@ -127,3 +127,22 @@ def test_crosstab_command_names_the_coders_when_it_cannot_choose(run, coded):
     coded.set_codes("staff", 1, [], "ben")
     result = run("crosstab", "staff", "--by", "code:constraints", expect=2)
     assert "several coders" in result.output and "ana, ben" in result.output
+
+
+def test_the_crosstab_page_offers_the_codes_and_shows_the_note(client, auth, coded):
+    auth.sign_in()
+    page = client.get("/evaluate/crosstabs/?survey=staff").get_data(as_text=True)
+    assert '<option value="code:constraints">Codes of “' in page
+    assert '<option value="region">In which region do you work?</option>' in page
+    shown = client.get(
+        "/evaluate/crosstabs/",
+        query_string={"survey": "staff", "by": "code:constraints", "min_cell": "1"},
+    )
+    assert shown.status_code == 200
+    text = shown.get_data(as_text=True)
+    assert "Funding" in text and "counts in each of their groups, and once in All" in text
+    coded.set_codes("staff", 1, [], "ben")  # two coders, no consensus: not offered
+    page = client.get("/evaluate/crosstabs/?survey=staff").get_data(as_text=True)
+    assert "code:constraints" not in page
+    refused = client.get("/evaluate/crosstabs/?survey=staff&by=code:constraints")
+    assert refused.status_code == 400 and "ana, ben" in refused.get_data(as_text=True)

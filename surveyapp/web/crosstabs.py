@@ -9,10 +9,11 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext
 
-from surveyapp.analysis.groups import BY_LANGUAGE, BY_SURVEY
+from surveyapp.analysis.groups import BY_LANGUAGE, BY_SURVEY, CODE_PREFIX, groupings
 from surveyapp.analysis.report_files import display_table, draw_chart, notes_of, write_crosstab
 from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
 from surveyapp.analysis.words import language_choices, shared_languages
+from surveyapp.questionnaire.model import translate
 from surveyapp.store.connection import get_db
 from surveyapp.web.auth import login_required
 from surveyapp.web.downloads import attachment
@@ -49,17 +50,24 @@ def _request_crosstab(questions=None):
 
 
 def _group_choices(surveys: list[str]) -> list[tuple[str, str]]:
-    """Return the single-choice questions asked in every one of the surveys."""
+    """Return the groupings that work for all the surveys, labelled with their questions,
+    then the codes of each open question they all ask that has a coding to count."""
+    from surveyapp.analysis.code_variables import counting_coder
+    from surveyapp.analysis.open_answers import CodingError, open_questions
+    from surveyapp.store.codings import Codebook
+
     questionnaires = current_app.extensions["questionnaires"]
-    first = questionnaires[surveys[0]]
-    choices = [(BY_SURVEY, gettext("Survey")), (BY_LANGUAGE, gettext("Language answered in"))]
-    for question in first.questions:
-        if question.kind.single_choice and all(
-            (other := questionnaires[s].question(question.name)) is not None
-            and other.kind.single_choice
-            for s in surveys[1:]
-        ):
-            choices.append((question.name, question.name))
+    own = {BY_SURVEY: gettext("Survey"), BY_LANGUAGE: gettext("Language answered in")}
+    choices = [(by, own.get(by, label)) for by, label in groupings(questionnaires, surveys)]
+    for question, asked in open_questions(questionnaires).items():
+        if not set(surveys) <= set(asked):
+            continue
+        try:
+            counting_coder(Codebook(get_db(), question))
+        except CodingError:
+            continue
+        label = translate(questionnaires[surveys[0]].question(question).label)
+        choices.append((f"{CODE_PREFIX}{question}", gettext("Codes of “%(label)s”", label=label)))
     return choices
 
 
