@@ -112,7 +112,7 @@ def test_free_text_is_escaped_everywhere(client, auth, answers):
     auth.sign_in()
     page = cluster_and_adopt(client, k="3")
     pages = [page]
-    for suffix in ("answers", "frequency", "answers?show=uncoded"):
+    for suffix in ("answers?q=alert", "frequency", "answers?show=uncoded"):
         pages.append(client.get(f"/evaluate/coding/{QUESTION}/{suffix}").get_data(as_text=True))
     for html in pages:
         assert "<script>alert" not in html

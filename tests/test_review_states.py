@@ -43,7 +43,7 @@ def adopted(codebook):
     ids = [("staff", n) for n in range(1, len(ANSWERS) + 1)]
     proposal = propose_codes(ids, ANSWERS, n_clusters=3, embedder=LsaEmbedder())
     clustering = codebook.store_clustering(proposal, ["staff"], 3, 0, "ana")
-    return codebook.adopt(clustering, "ana")
+    return codebook.adopt(clustering, "ana").codes
 
 
 def rows(db) -> int:

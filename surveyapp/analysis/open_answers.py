@@ -162,12 +162,19 @@ class OpenQuestion:
         return self.codebook.split(code_id, labels, names, coder)
 
     def suggestions(self, coder: str) -> tuple[pd.DataFrame, CodeSuggester]:
-        """Suggest a code, with a confidence, for each answer the coder has not reviewed."""
+        """Suggest a code, with a confidence, for each answer the coder has not reviewed.
+
+        The suggester learns from the answers the coder reviewed (coded by a person), never
+        from the machine's proposals; proposed answers get a suggestion like the others.
+        """
         answers = self.answers()
         coding = self.codebook.coding(coder)
         keys = ["survey", "response_id"]
-        examples = coding.merge(answers, on=keys)
         reviewed = self.codebook.reviewed(coder)
+        coding = coding[
+            [(s, r) in reviewed for s, r in zip(coding.survey, coding.response_id, strict=True)]
+        ]
+        examples = coding.merge(answers, on=keys)
         todo = answers[
             [
                 (s, r) not in reviewed

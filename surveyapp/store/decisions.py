@@ -95,11 +95,17 @@ class DecisionsMixin:
             if source not in MACHINE_SOURCES:
                 self._review(survey, response_id, coder, source, was)
 
-    def accept(self, survey, response_id, code_id, coder, confidence=None):
-        """Accept a suggested code for an answer, which counts as reviewed."""
+    def accept(self, survey, response_id, code_id, coder, confidence=None, replace=False):
+        """Accept a suggested code for an answer, which counts as reviewed.
+
+        With ``replace`` the answer's other codes (the machine's proposal) are taken off.
+        """
         with self.db.atomic():
             self.code(code_id)
             was = self.state_of(survey, response_id, coder)
+            others = self.codes_of(survey, response_id, coder) - {code_id} if replace else ()
+            for other in sorted(others):
+                self._decide(survey, response_id, other, coder, "remove", "suggestion", coder)
             self._decide(
                 survey, response_id, code_id, coder, "add", "suggestion", coder, confidence
             )
