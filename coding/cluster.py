@@ -41,6 +41,11 @@ METHODS = ("consensus", "kmeans", "agglomerative", "spectral")
 CONSENSUS_RUNS = 40
 NEIGHBOURS = 30
 SILHOUETTE_SAMPLE = 2000
+EMBEDDING_BATCH = 64  # answers embedded between two reports of progress
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    """Report no progress (the default of ``progress``)."""
 
 
 class ClusteringError(ValueError):
@@ -217,7 +222,9 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
             )
         return [int(self.n_clusters)]
 
-    def _consensus_graph(self, X: np.ndarray, low: int, high: int) -> sparse.csr_matrix:
+    def _consensus_graph(
+        self, X: np.ndarray, low: int, high: int, progress=_silent
+    ) -> sparse.csr_matrix:
         """Return how often each answer and its nearest neighbours fall in one k-means cluster."""
         rng = check_random_state(self.random_state)
         neighbours = min(NEIGHBOURS, len(X) - 1)
@@ -229,7 +236,8 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         rows = np.repeat(np.arange(len(X)), neighbours + 1)
         cols = index.ravel()
         together = np.zeros(len(rows))
-        for _ in range(CONSENSUS_RUNS):
+        for run in range(CONSENSUS_RUNS):
+            progress("comparing", run, CONSENSUS_RUNS)
             k = int(rng.randint(low, min(2 * high, len(X)) + 1))
             labels = KMeans(
                 n_clusters=k, n_init=1, random_state=int(rng.randint(2**31 - 1))
@@ -261,15 +269,22 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
             model = AgglomerativeClustering(n_clusters=k, linkage="ward")
         return model.fit_predict(X)
 
-    def fit(self, X, y=None):
-        """Cluster the rows of X (one embedding per distinct answer); return self."""
+    def fit(self, X, y=None, progress=None):
+        """Cluster the rows of X (one embedding per distinct answer); return self.
+
+        ``progress``, if given, is called as ``progress(stage, done, total)``: "comparing"
+        (k-means runs of the consensus done of 40), then "choosing" (done: the k now tried,
+        total: the largest k tried) with ``n_clusters="auto"``, or "clustering" (done and
+        total: the k asked for).
+        """
+        progress = progress or _silent
         self._validate_parameters()
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=0)
         if len(X) == 0:
             raise ClusteringError("there are no answers to cluster")
         candidates = self._candidates(len(X))
         if self.method == "consensus" and len(X) > 2 and candidates[-1] > 1:
-            self.graph_ = self._consensus_graph(X, max(candidates[0], 2), candidates[-1])
+            self.graph_ = self._consensus_graph(X, max(candidates[0], 2), candidates[-1], progress)
             with warnings.catch_warnings():  # lobpcg's notes on tolerance; the cut is still good
                 warnings.simplefilter("ignore", UserWarning)
                 self.spectral_maps_ = spectral_embedding(
@@ -285,6 +300,10 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
             sample = sample[:SILHOUETTE_SAMPLE]
         best = None
         for k in candidates:
+            if isinstance(self.n_clusters, str):
+                progress("choosing", k, candidates[-1])
+            else:
+                progress("clustering", k, k)
             labels = self._cluster(X, k)
             found = len(set(labels))
             if isinstance(self.n_clusters, str):
@@ -482,6 +501,22 @@ class ProposedCodes:
     embedder: str
 
 
+def embed_answers(texts: list[str], embedder, cache=None, progress=_silent) -> np.ndarray:
+    """Return the texts' embeddings, from the cache where given, reporting each batch done.
+
+    An embedder that is fitted on the texts it is given (not ``cacheable``, as TF-IDF +
+    LSA) sees them all at once.
+    """
+    batch = EMBEDDING_BATCH if getattr(embedder, "cacheable", False) else max(len(texts), 1)
+    parts = []
+    progress("embedding", 0, len(texts))
+    for start in range(0, len(texts), batch):
+        chunk = texts[start : start + batch]
+        parts.append(embedder.encode(chunk) if cache is None else cache.embed(chunk, embedder))
+        progress("embedding", start + len(chunk), len(texts))
+    return np.vstack(parts) if parts else embedder.encode([])
+
+
 def propose_codes(
     ids,
     texts,
@@ -490,7 +525,7 @@ def propose_codes(
     method: str = "consensus",
     embedder=None,
     cache=None,
-    progress: bool = False,
+    progress=None,
     languages=None,
     language: str = ENGLISH,
 ) -> ProposedCodes:
@@ -503,6 +538,9 @@ def propose_codes(
     ``languages`` gives each answer's language (None: all English); without an
     ``embedder``, answers not all in English are embedded with the multilingual model.
     ``language`` is the evaluator's: clusters are named in it where they can be.
+    ``progress``, if given, is called as ``progress(stage, done, total)``: "embedding"
+    (distinct answers embedded of all, after each batch), the estimator's stages (see
+    `AnswerClusterer.fit`), then "naming" (done 0 of the clusters).
     """
     from .embeddings import default_embedder
     from .multilingual import needs_multilingual
@@ -517,12 +555,11 @@ def propose_codes(
         raise ClusteringError("there are no answers to cluster: every answer is empty")
     unique_languages = prepared.unique_languages
     embedder = embedder or default_embedder(needs_multilingual(unique_languages or []))
-    if cache is not None:
-        vectors = cache.embed(prepared.unique_texts, embedder, progress=progress)
-    else:
-        vectors = embedder.encode(prepared.unique_texts, progress=progress)
+    progress = progress or _silent
+    vectors = embed_answers(prepared.unique_texts, embedder, cache, progress)
     estimator = AnswerClusterer(n_clusters=n_clusters, method=method, random_state=random_state)
-    estimator.fit(vectors)
+    estimator.fit(vectors, progress=progress)
+    progress("naming", 0, estimator.n_clusters_)
     unique_labels = estimator.labels_
     terms = cluster_terms(
         prepared.unique_texts, unique_labels, languages=unique_languages, language=language

@@ -321,3 +321,16 @@ class ServeProcess:
         if not self.log.exists():
             return 0
         return self.log.read_text(errors="replace").count("Traceback (most recent call last)")
+
+
+def finished_clustering(client, job_page: str, polls: int = 1200) -> str:
+    """Follow a clustering job (where `coding.cluster` redirects) with a Flask test client
+    until it has ended; return where its page then leads (the clustering, once made).
+
+    The loop bound is generous (ten minutes): the model may load on a busy machine.
+    """
+    for _ in range(polls):
+        if client.get(f"{job_page}/progress").get_json()["state"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    return client.get(job_page).headers.get("Location", job_page)

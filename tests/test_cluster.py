@@ -13,6 +13,8 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 
 from coding import embeddings
 from coding.cluster import (
+    CONSENSUS_RUNS,
+    EMBEDDING_BATCH,
     METHODS,
     AnswerClusterer,
     ClusteringError,
@@ -334,6 +336,40 @@ def test_proposal_describes_each_cluster(answers):
         assert described["label"] == " / ".join(described["terms"][:3])
         assert 1 <= len(described["quotes"]) <= 3
         assert set(described["quotes"]) <= set(members.text)
+
+
+def test_progress_is_reported_stage_by_stage(answers):
+    calls = []
+    texts = answers.text.tolist()
+    propose_codes(
+        list(range(len(texts))),
+        texts,
+        embedder=sentence_embedder(),
+        progress=lambda stage, done, total: calls.append((stage, done, total)),
+    )
+    stages = list(dict.fromkeys(stage for stage, _, _ in calls))
+    assert stages == ["embedding", "comparing", "choosing", "naming"]
+    embedding = [(done, total) for stage, done, total in calls if stage == "embedding"]
+    distinct = len({text.casefold().strip() for text in texts})
+    assert embedding[0] == (0, distinct) and embedding[-1] == (distinct, distinct)
+    assert [done for done, _ in embedding] == sorted(done for done, _ in embedding)
+    assert len(embedding) == 1 + -(-distinct // EMBEDDING_BATCH)  # the start, then each batch
+    runs = [done for stage, done, _ in calls if stage == "comparing"]
+    assert runs == list(range(CONSENSUS_RUNS))
+    tried = [(done, total) for stage, done, total in calls if stage == "choosing"]
+    assert tried == [(k, 12) for k in range(2, 13)]
+
+
+def test_progress_of_a_fixed_k_says_the_k():
+    calls = []
+    texts = ["no money", "no budget", "too few staff", "staff left", "covid", "lockdown"]
+    propose_codes(
+        range(6), texts, n_clusters=3, embedder=LsaEmbedder(),
+        progress=lambda *call: calls.append(call),
+    )  # fmt: skip
+    assert calls[0] == ("embedding", 0, 6) and ("embedding", 6, 6) in calls
+    assert ("clustering", 3, 3) in calls
+    assert not [call for call in calls if call[0] == "choosing"]
 
 
 # -- quality on the labelled answers -------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from surveyapp.cli import main
-from surveyapp.testing import CSRF, seed_responses
+from surveyapp.testing import CSRF, finished_clustering, seed_responses
 
 DATA = Path(__file__).resolve().parent / "data"
 QUESTION = "constraints"
@@ -83,7 +83,7 @@ def cluster_and_adopt(client, k="7"):
         f"{path}/cluster", data={"csrf_token": token_from(client, path), "k": k, "seed": "0"}
     )
     assert response.status_code == 302
-    clustering = response.headers["Location"]
+    clustering = finished_clustering(client, response.headers["Location"])
     page = client.get(clustering).get_data(as_text=True)
     adopt = client.post(
         f"{clustering}/adopt",

@@ -28,7 +28,7 @@ from surveyapp.analysis.open_answers import OpenQuestion
 from surveyapp.store.embeddings import EmbeddingCache
 from surveyapp.store.migrations import migrate
 from surveyapp.store.responses import insert_responses, response_row
-from surveyapp.testing import CSRF, sentence_embedder
+from surveyapp.testing import CSRF, finished_clustering, sentence_embedder
 
 TRILINGUAL = Path(__file__).resolve().parent / "data" / "constraints_trilingual.csv"
 
@@ -291,7 +291,9 @@ def test_the_clustering_page_shows_each_quotes_language(app, client, auth, db, s
     response = client.post(
         f"{path}/cluster", data={"csrf_token": token, "k": "3", "seed": "0", "language": "fr"}
     )
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = client.get(finished_clustering(client, response.headers["Location"])).get_data(
+        as_text=True
+    )
     assert "universal-sentence-encoder-multilingual-3 embeddings" in page
     quotes = re.findall(r'<ul class="quotes">(.*?)</ul>', page)
     assert len(quotes) == 3
@@ -315,6 +317,8 @@ def test_answers_in_one_language_show_no_language(app, client, auth, db, sample)
     assert 'name="language"' not in workspace
     token = CSRF.search(workspace).group(1)
     response = client.post(f"{path}/cluster", data={"csrf_token": token, "k": "3"})
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = client.get(finished_clustering(client, response.headers["Location"])).get_data(
+        as_text=True
+    )
     assert "all-MiniLM-L6-v2 embeddings" in page
     assert '<span class="hint">[' not in page

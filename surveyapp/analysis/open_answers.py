@@ -22,11 +22,13 @@ from coding.crosstab import NO_ANSWER
 from coding.embeddings import default_embedder
 from coding.frequency import code_frequency
 from coding.multilingual import ENGLISH, needs_multilingual
+from coding.nonanswers import is_non_answer
 from coding.suggest import CodeSuggester
 from surveyapp.analysis.groups import BY_SURVEY, GroupingError, group_labels, group_of
 from surveyapp.questionnaire.model import Questionnaire, translate
 from surveyapp.store.codings import Codebook
 from surveyapp.store.embeddings import EmbeddingCache
+from surveyapp.store.inclusions import inclusions, set_inclusion
 from surveyapp.store.responses import column_values, languages_given, texts_given
 
 __all__ = ["ClusteringError", "CodingError", "OpenQuestion"]
@@ -56,6 +58,17 @@ def _checked(min_cell: int) -> int:
         raise CodingError(str(error)) from None
 
 
+def _left_out(texts: pd.Series) -> str:
+    """Return the notice saying which non-answers a clustering left out."""
+    examples = list(dict.fromkeys(text.strip() for text in texts))[:2]
+    quoted = " and ".join(f"'{text[:40]}'" for text in examples)
+    if len(texts) == 1:
+        return f"1 non-answer ({quoted}) left out; put it back from the Answers page"
+    return (
+        f"{len(texts)} non-answers such as {quoted} left out; put them back from the Answers page"
+    )
+
+
 class OpenQuestion:
     """One open question across the surveys that ask it: answers, codebook, suggestions."""
 
@@ -80,18 +93,39 @@ class OpenQuestion:
         return translate(self.questionnaires[self.surveys[0]].question(self.question).label)
 
     def answers(self) -> pd.DataFrame:
-        """Return the non-empty answers: survey, response_id, text, language.
+        """Return the non-empty answers: survey, response_id, text, language, non_answer.
 
-        An answer whose response recorded no language is taken to be in the survey's first.
+        The answers come in order of survey name, then response: the same order whatever
+        order the surveys were named in. An answer whose response recorded no language is
+        taken to be in the survey's first. ``non_answer`` marks the answers that say
+        nothing ("N/A", "none", "rien"), unless an evaluator put them back, and those an
+        evaluator took out: clustering leaves them out.
         """
         frames = []
-        for survey in self.surveys:
+        for survey in sorted(self.surveys):
             given = texts_given(self.db, survey, self.question)
             first = self.questionnaires[survey].languages[0]
             known = given.language.fillna("").astype(str).str.strip() != ""
             language = given.language.where(known, first)
             frames.append(given.assign(survey=survey, language=language.astype(object)))
-        return pd.concat(frames, ignore_index=True)[["survey", "response_id", "text", "language"]]
+        answers = pd.concat(frames, ignore_index=True)
+        answers = answers.sort_values(["survey", "response_id"], kind="stable", ignore_index=True)
+        word = inclusions(self.db, self.question)
+        answers["non_answer"] = [
+            not word[key] if key in word else is_non_answer(text)
+            for key, text in zip(
+                zip(answers.survey, answers.response_id.astype(int), strict=True),
+                answers.text,
+                strict=True,
+            )
+        ]
+        return answers[["survey", "response_id", "text", "language", "non_answer"]]
+
+    def include(self, survey: str, response_id: int, included: bool, evaluator: str) -> None:
+        """Record an evaluator's word: put an answer back into clustering, or take it out."""
+        if survey not in self.surveys:
+            raise CodingError(f"survey {survey} does not ask '{self.question}'")
+        set_inclusion(self.db, self.question, survey, response_id, included, evaluator)
 
     def languages(self) -> list[str]:
         """Return the languages the answers are in, in order of code (as `answers` says)."""
@@ -116,7 +150,7 @@ class OpenQuestion:
         return EmbeddingCache(self.db).embed(texts, self.embedder(), progress=progress)
 
     def _propose(
-        self, answers: pd.DataFrame, n_clusters, seed: int, progress=False, language=ENGLISH
+        self, answers: pd.DataFrame, n_clusters, seed: int, progress=None, language=ENGLISH
     ):
         """Cluster some of the answers, keyed by (survey, response_id), labelled in language."""
         return propose_codes(
@@ -132,16 +166,29 @@ class OpenQuestion:
         )
 
     def cluster(
-        self, n_clusters="auto", seed: int = 0, evaluator="cli", progress=False, language=ENGLISH
+        self, n_clusters="auto", seed: int = 0, evaluator="cli", progress=None, language=ENGLISH
     ):
         """Cluster the answers, store the result as a suggestion; return (id, proposal).
 
-        Clusters are named with terms in ``language`` (the evaluator's) where they have
-        answers in it.
+        Non-answers are left out, and a notice says how many. Clusters are named with terms
+        in ``language`` (the evaluator's) where they have answers in it. ``progress``, if
+        given, is called as ``progress(stage, done, total)`` (see `coding.cluster`), and
+        with "saving" before the clustering is stored. The same answers and seed give the
+        same clusters whatever order the surveys were named in.
         """
-        proposal = self._propose(self.answers(), n_clusters, seed, progress, language)
+        answers = self.answers()
+        left_out, kept = answers[answers.non_answer], answers[~answers.non_answer]
+        if kept.empty and len(left_out):
+            raise ClusteringError(
+                f"all {len(left_out)} answers are non-answers; put some back from the Answers page"
+            )
+        proposal = self._propose(kept, n_clusters, seed, progress, language)
+        if len(left_out):
+            proposal.notices.insert(0, _left_out(left_out.text))
+        if progress is not None:
+            progress("saving", 0, 1)
         clustering_id = self.codebook.store_clustering(
-            proposal, self.surveys, n_clusters, seed, evaluator
+            proposal, sorted(self.surveys), n_clusters, seed, evaluator
         )
         return clustering_id, proposal
 

@@ -1,17 +1,40 @@
-"""Clustering the answers into proposed codes, and adopting a clustering as codes."""
+"""Clustering the answers into proposed codes, and adopting a clustering as codes.
+
+Clustering runs in the background: the request adds a job (store/jobs.py) and starts a
+thread of the serving process, with a connection of its own, that clusters and records its
+progress; the job's page follows it (refreshing itself, or polling with static/job.js) and
+goes on to the clustering when it is made.
+"""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request
-from flask_babel import gettext
+import logging
+import threading
+from urllib.parse import urlsplit
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
+from flask_babel import format_number, gettext
 
 from coding.cluster import closest_to_centre
+from coding.embeddings import ModelMissing
 from surveyapp.analysis.open_answers import (
     ClusteringError,
     CodingError,
+    OpenQuestion,
 )
+from surveyapp.store import jobs
+from surveyapp.store.connection import connect, get_db
 from surveyapp.web.coding.common import (
     MAX_CLUSTERS,
+    answer_named,
     back,
     bp,
     question_named,
@@ -19,10 +42,61 @@ from surveyapp.web.coding.common import (
     whole,
 )
 
+log = logging.getLogger(__name__)
+
+
+def run_job(path: str, questionnaires, job_id: int, question: str, params: dict, coder: str):
+    """Cluster a question's answers as a job asked, recording its progress and its end.
+
+    Runs in a thread of its own, over a connection of its own to the database at ``path``.
+    """
+    db = connect(path)
+    try:
+        reporter = jobs.JobReporter(db, job_id)
+        reporter("starting", 0, 1)
+        open_question = OpenQuestion(db, questionnaires, question)
+        clustering_id, proposal = open_question.cluster(
+            params["k"],
+            params["seed"],
+            coder,
+            progress=reporter,
+            language=params["language"],
+        )
+        jobs.finish(db, job_id, clustering_id, proposal.notices)
+    except (ClusteringError, CodingError, ModelMissing) as error:
+        jobs.fail(db, job_id, str(error))
+    except Exception:
+        log.exception("clustering job %s of %s failed", job_id, question)
+        jobs.fail(db, job_id, "an unexpected error stopped it (the server's log has the details)")
+    finally:
+        db.close()
+
+
+def _start(job_id: int, question: str, params: dict, coder: str) -> None:
+    """Start a job's work in a daemon thread of this server process."""
+    app = current_app._get_current_object()
+    threading.Thread(
+        target=run_job,
+        args=(
+            app.config["DATABASE"],
+            app.extensions["questionnaires"],
+            job_id,
+            question,
+            params,
+            coder,
+        ),
+        name=f"clustering-job-{job_id}",
+        daemon=True,
+    ).start()
+
 
 @bp.route("/<question>/cluster", methods=["POST"])
 def cluster(question: str):
-    """Cluster the answers (k given or chosen automatically) and show the proposal."""
+    """Start clustering the answers (k given or chosen automatically); show its progress.
+
+    While a clustering of the question is running, its page is shown instead of starting
+    another.
+    """
     open_question = question_named(question)
     k = request.form.get("k", "auto").strip() or "auto"
     if k != "auto":
@@ -42,16 +116,126 @@ def cluster(question: str):
     language = request.form.get("language", "en")
     if language not in open_question.languages():
         language = "en"  # the labels' language: English unless the answers are in another
-    try:
-        clustering_id, proposal = open_question.cluster(
-            k, seed, signed_in_coder(), language=language
+    params = {"k": k, "seed": seed, "language": language}
+    surveys = sorted(open_question.surveys)
+    job_id, new = jobs.start_job(get_db(), question, surveys, params, signed_in_coder())
+    if new:
+        _start(job_id, question, params, signed_in_coder())
+    else:
+        flash(gettext("A clustering of this question is already running: here is how far it is."))
+    return back(question, "coding.job", job_id=job_id)
+
+
+def _stage_words(job: dict) -> str:
+    """Return what a job is doing, in words."""
+    stage = job["stage"]
+    name, done, total = stage.get("stage"), stage.get("done", 0), stage.get("total", 0)
+    if job["state"] == jobs.QUEUED or name in (None, "queued", "starting"):
+        return gettext("Starting")
+    if name == "embedding":
+        if done == 0:
+            return gettext(
+                "Embedding %(total)s answers (the language model may take a while to load)",
+                total=format_number(total),
+            )
+        return gettext(
+            "Embedding %(done)s of %(total)s answers",
+            done=format_number(done),
+            total=format_number(total),
         )
-    except ClusteringError as error:
-        flash(gettext("Could not cluster: %(error)s.", error=error))
-        return back(question)
-    for notice in proposal.notices:
-        flash(gettext("Note: %(notice)s.", notice=notice))
-    return back(question, "coding.clustering", clustering_id=clustering_id)
+    if name == "comparing":
+        return gettext(
+            "Comparing the answers: k-means run %(done)s of %(total)s", done=done, total=total
+        )
+    if name == "choosing":
+        return gettext("Choosing the number of clusters: trying %(k)s", k=done)
+    if name == "clustering":
+        return gettext("Making %(k)s clusters", k=total)
+    if name == "naming":
+        return gettext("Naming clusters")
+    return gettext("Saving the clustering")
+
+
+def _failure(job: dict) -> str:
+    """Return why a job failed, in words."""
+    if job["message"] == jobs.INTERRUPTED:
+        return gettext("The clustering was interrupted (the server stopped); start it again.")
+    return gettext("Could not cluster: %(error)s.", error=job["message"])
+
+
+def _job_named(question: str, job_id: int) -> dict:
+    """Return a job of the question, or answer 404."""
+    found = jobs.job(get_db(), question, job_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/<question>/jobs/<int:job_id>")
+def job(question: str, job_id: int):
+    """Show how far a clustering has got; once it is made, go on to it with its notes."""
+    open_question = question_named(question)
+    found = _job_named(question, job_id)
+    if found["state"] == jobs.DONE:
+        for notice in filter(None, (found["message"] or "").split("\n")):
+            flash(gettext("Note: %(notice)s.", notice=notice))
+        return back(question, "coding.clustering", clustering_id=found["clustering_id"])
+    failed = found["state"] == jobs.FAILED
+    return render_template(
+        "coding/job.html",
+        q=open_question,
+        job=found,
+        failed=failed,
+        words=_failure(found) if failed else _stage_words(found),
+        percent=round(100 * (found["progress"] or 0)),
+    )
+
+
+@bp.route("/<question>/jobs/<int:job_id>/progress")
+def job_progress(question: str, job_id: int):
+    """Say how far a clustering has got, as JSON, for the job page's script."""
+    question_named(question)
+    found = _job_named(question, job_id)
+    failed = found["state"] == jobs.FAILED
+    response = jsonify(
+        state=found["state"],
+        words=_failure(found) if failed else _stage_words(found),
+        percent=round(100 * (found["progress"] or 0)),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _local(target: str | None) -> str | None:
+    """Return a path of this site to go back to, or None for anything else."""
+    parts = urlsplit(target or "")
+    local = target and target.startswith("/") and not target.startswith("//")
+    if local and not parts.scheme and not parts.netloc and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/<question>/answers/include", methods=["POST"])
+def include_answer(question: str):
+    """Put an answer back into clustering ("included" 1), or take it out (0)."""
+    open_question = question_named(question)
+    key = answer_named(request.form.get("answer", ""), open_question)
+    included = request.form.get("included")
+    answers = open_question.answers()
+    known = key is not None and bool(
+        ((answers.survey == key[0]) & (answers.response_id == key[1])).any()
+    )
+    if not known or included not in ("0", "1"):
+        flash(gettext("There is no such answer to put back or take out."))
+    else:
+        open_question.include(*key, included == "1", signed_in_coder())
+        named = f"{key[0]} {key[1]}"
+        if included == "1":
+            flash(gettext("Answer %(answer)s is put back: clustering takes it in.", answer=named))
+        else:
+            flash(gettext("Answer %(answer)s is left out of clustering.", answer=named))
+    target = _local(request.form.get("next"))
+    return redirect(target) if target else back(question, "coding.answers")
 
 
 @bp.route("/<question>/clusterings/<int:clustering_id>")
