@@ -164,7 +164,12 @@ def test_rename_merge_and_split_through_the_workspace(client, auth, db, answers)
     assert db["codes"].get(first)["description"] == "What it means"
     client.post(
         f"{path}/codes/{second}",
-        data={"csrf_token": token_from(client, path), "action": "merge", "into": str(third)},
+        data={
+            "csrf_token": token_from(client, path),
+            "action": "merge",
+            "into": str(third),
+            "confirm": "1",  # merging asks first; this is the confirmation page's form
+        },
     )
     assert db["codes"].get(second)["merged_into"] == third
     client.post(

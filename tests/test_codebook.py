@@ -329,8 +329,10 @@ def test_adopt_makes_one_code_per_cluster_and_codes_its_answers(codebook, propos
     first_label = proposal.clusters[0]["label"]
     codebook.add_code(first_label.upper(), "ana")
 
-    created = codebook.adopt(clustering, "ben")
+    adoption = codebook.adopt(clustering, "ben")
+    created = adoption.codes
 
+    assert adoption.added == created and (adoption.coded, adoption.left_alone) == (20, 0)
     assert len(created) == 3
     names = {c["id"]: c["name"] for c in codebook.codes()}
     labels = [c["label"] for c in proposal.clusters]
@@ -355,7 +357,7 @@ def test_adopt_makes_one_code_per_cluster_and_codes_its_answers(codebook, propos
 
 def test_adopt_uses_the_names_given(codebook, proposal):
     clustering = codebook.store_clustering(proposal, ["staff"], 3, 0, "ana")
-    created = codebook.adopt(clustering, "ana", names={1: "First", 3: "Third"})
+    created = codebook.adopt(clustering, "ana", names={1: "First", 3: "Third"}).codes
     assert [codebook.code(i)["name"] for i in created] == [
         "First",
         proposal.clusters[1]["label"],
@@ -375,7 +377,7 @@ def test_adopt_of_an_unknown_clustering_is_refused(codebook, db, proposal):
 def test_suggestions_do_not_change_with_later_decisions(codebook, proposal):
     clustering = codebook.store_clustering(proposal, ["staff"], 3, 0, "ana")
     before = codebook.cluster_suggestions(clustering)
-    first, second, third = codebook.adopt(clustering, "ana")
+    first, second, third = codebook.adopt(clustering, "ana").codes
     codebook.move("staff", 1, codebook.codes_of("staff", 1, "ana").pop(), third, "ana")
     codebook.set_codes("staff", 2, [], "ana")
     codebook.merge(second, first, "ana")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from coding.codebook import CodingError
@@ -64,36 +66,64 @@ class ClusteringsMixin:
         )
 
     def adopt(
-        self, clustering_id: int, coder: str, names: dict[int, str] | None = None
-    ) -> list[int]:
-        """Turn a clustering into codes, one per cluster, and code its answers accordingly."""
+        self,
+        clustering_id: int,
+        coder: str,
+        names: dict[int, str] | None = None,
+        existing: dict[int, int] | None = None,
+    ) -> Adoption:
+        """Code a coder's not yet coded answers by a clustering, as proposals to review.
+
+        Each cluster's answers get the existing code ``existing`` maps it to, else a new
+        code named by ``names`` (or the cluster's label), added to the shared codebook. An
+        answer this coder has already made any decision on is left alone, and so is every
+        other coder's coding; a new code that would code nothing is not made.
+        """
         if not any(run["id"] == clustering_id for run in self.clusterings()):
             raise CodingError(f"there is no clustering {clustering_id} of '{self.question}'")
         suggestions = self.cluster_suggestions(clustering_id)
         if suggestions.empty:
             raise CodingError(f"clustering {clustering_id} has no answers")
-        created = []
+        names, existing = names or {}, existing or {}
+        result = Adoption()
         with self.db.atomic():
+            for code_id in set(existing.values()):
+                self.code(code_id)  # raises CodingError for a code that is not live
+            decided = set(self.states(coder))  # answers absent from it are still to do
             for cluster, group in suggestions.groupby("cluster", sort=True):
-                name = self._unique((names or {}).get(int(cluster)) or group.cluster_label.iloc[0])
-                code_id = (
-                    self.db["codes"]
-                    .insert(
-                        {
-                            "question": self.question,
-                            "name": name,
-                            "description": "",
-                            "origin": f"clustering {clustering_id}",
-                            "created_by": coder,
-                            "created_at": _now(),
-                        }
-                    )
-                    .last_pk
-                )
-                self._event(code_id, coder, "add", f"from clustering {clustering_id}")
-                for row in group.itertuples():
-                    self._decide(
-                        row.survey, row.response_id, code_id, coder, "add", "cluster", coder
-                    )
-                created.append(code_id)
-        return created
+                keys = list(zip(group.survey, group.response_id.astype(int), strict=True))
+                todo = [key for key in keys if key not in decided]
+                result.left_alone += len(keys) - len(todo)
+                code_id = existing.get(int(cluster))
+                if code_id is None and todo:
+                    name = self._unique(names.get(int(cluster)) or group.cluster_label.iloc[0])
+                    code_id = self._new_code(name, coder, origin=f"clustering {clustering_id}")
+                    result.added.append(code_id)
+                result.codes.append(code_id)
+                for survey, response_id in todo:
+                    self._decide(survey, response_id, code_id, coder, "add", "cluster", coder)
+                result.coded += len(todo)
+        return result
+
+
+@dataclass
+class Adoption:
+    """What adopting a clustering did for one coder.
+
+    Attributes
+    ----------
+    codes : list of int or None
+        The code each cluster's answers were given, in cluster order (None: a cluster whose
+        answers were all left alone, for which no code was made).
+    added : list of int
+        The codes added to the shared codebook.
+    coded : int
+        How many answers were coded, as proposals for the coder to review.
+    left_alone : int
+        How many answers were left as they were, because the coder had decided on them.
+    """
+
+    codes: list = field(default_factory=list)
+    added: list = field(default_factory=list)
+    coded: int = 0
+    left_alone: int = 0

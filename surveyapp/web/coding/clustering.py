@@ -271,22 +271,68 @@ def clustering(question: str, clustering_id: int):
 
 @bp.route("/<question>/clusterings/<int:clustering_id>/adopt", methods=["POST"])
 def adopt(question: str, clustering_id: int):
-    """Turn a clustering into codes, named as the evaluator wrote, and code its answers."""
+    """Code your answers not yet coded by a clustering; when codes exist, ask how first."""
     open_question = question_named(question)
+    codebook = open_question.codebook
+    if not any(run["id"] == clustering_id for run in codebook.clusterings()):
+        abort(404)
     names = {}
     for key, value in request.form.items():
         if key.startswith("name-") and whole(key[5:]) is not None and value.strip():
             names[int(key[5:])] = value.strip()[:120]
+    live = {code["id"]: code for code in codebook.codes()}
+    if live and request.form.get("confirm") != "1":
+        return _ask_how_to_adopt(open_question, clustering_id, names, live)
+    existing = {}  # cluster -> the existing code its answers get, as the evaluator chose
+    for key, value in request.form.items():
+        cluster = whole(key[4:]) if key.startswith("use-") else None
+        chosen = whole(request.form.get(f"code-{cluster}"))
+        if cluster is not None and value == "existing" and chosen in live:
+            existing[cluster] = chosen
     try:
-        created = open_question.codebook.adopt(clustering_id, signed_in_coder(), names)
+        done = codebook.adopt(clustering_id, signed_in_coder(), names, existing)
     except CodingError as error:
         flash(str(error))
         return back(question)
-    flash(
-        gettext(
-            "%(count)s codes made from clustering %(clustering)s; your answers are coded.",
-            count=len(created),
-            clustering=clustering_id,
+    said = [gettext("%(count)s answers coded as proposals for you to review", count=done.coded)]
+    if done.left_alone:
+        said.append(
+            gettext("%(count)s you had already coded were left alone", count=done.left_alone)
         )
-    )
+    said.append(gettext("%(count)s codes added to the shared codebook", count=len(done.added)))
+    flash("; ".join(said) + ".")
     return back(question)
+
+
+def _folded(name: str) -> str:
+    """Return a code name as compared: case and spaces aside."""
+    return " ".join(name.split()).casefold()
+
+
+def _ask_how_to_adopt(open_question, clustering_id: int, names: dict, live: dict):
+    """Show each cluster with the choice of a new code or an existing one, before adopting."""
+    codebook = open_question.codebook
+    decided = set(codebook.states(signed_in_coder()))
+    by_name = {_folded(code["name"]): code["id"] for code in live.values()}
+    clusters = []
+    suggestions = codebook.cluster_suggestions(clustering_id)
+    for number, group in suggestions.groupby("cluster", sort=True):
+        name = names.get(int(number)) or group.cluster_label.iloc[0]
+        keys = zip(group.survey, group.response_id.astype(int), strict=True)
+        clusters.append(
+            {
+                "cluster": int(number),
+                "label": group.cluster_label.iloc[0],
+                "name": name,
+                "size": len(group),
+                "todo": sum(key not in decided for key in keys),
+                "existing": by_name.get(_folded(name)),
+            }
+        )
+    return render_template(
+        "coding/adopt.html",
+        q=open_question,
+        clustering_id=clustering_id,
+        clusters=clusters,
+        codes=list(live.values()),
+    )
