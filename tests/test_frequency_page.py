@@ -70,7 +70,7 @@ def test_the_page_offers_them_labelled_with_the_question(client, auth, coded):
     grouped = client.get(f"{PAGE}?by=region").get_data(as_text=True)
     assert '<option value="region" selected>' in grouped
     assert "Africa (n = 18)" in grouped
-    assert f"by {REGION}" in grouped
+    assert f"Grouped by: {REGION}" in grouped
 
 
 def test_counts_are_whole_numbers(client, auth, coded):
