@@ -226,3 +226,41 @@ def test_read_back_csv_is_the_frame(coded, tmp_path):
     variables.write("csv", buffer)
     back = pd.read_csv(io.StringIO(buffer.getvalue()))
     assert back["constraints_c02"].isna().sum() == 2
+
+
+def test_the_consensus_counts_when_there_is_one(run, coded, tmp_path):
+    book = coded.codebook
+    if not hasattr(book, "start_consensus"):
+        pytest.skip("the store has no consensus coding")
+    book.set_codes("staff", 1, [1, 2], "ben")  # agrees with ana
+    book.set_codes("staff", 2, [3], "ben")  # disagrees: not in the consensus until settled
+    book.set_codes("constituents", 1, [1], "ben")  # agrees
+    book.start_consensus("ana", "ben", "ana")
+    variables = code_variables(coded)
+    assert variables.coder_ == "consensus" and variables.consensus
+    assert as_rows(variables.data_) == [
+        ("staff", 1, 1, 1, 0),
+        ("staff", 2, None, None, None),
+        ("staff", 3, None, None, None),
+        ("staff", 4, None, None, None),
+        ("constituents", 1, 1, 0, 0),
+    ]
+    book.settle("staff", 2, [3], "ana")
+    assert as_rows(code_variables(coded).data_)[1] == ("staff", 2, 0, 0, 1)
+    result = run("export-codes", "staff", "constraints", "-o", tmp_path / "c.csv")
+    assert "(the consensus coding)" in result.stderr
+    assert as_rows(code_variables(coded, "ana").data_)[1] == ("staff", 2, 0, 0, 0)
+
+
+def test_sav_ids_are_nominal_and_the_codes_sheet_has_the_codebook_version(run, coded, tmp_path):
+    sav, xlsx = tmp_path / "codes.sav", tmp_path / "codes.xlsx"
+    run("export-codes", "staff", "constraints", "--format", "sav", "-o", sav)
+    _data, meta = pyreadstat.read_sav(str(sav))
+    assert meta.variable_measure["response_id"] == "nominal"
+    assert meta.variable_measure["constraints_c01"] == "nominal"
+    if not hasattr(coded.codebook, "version"):
+        return
+    run("export-codes", "staff", "constraints", "--format", "xlsx", "-o", xlsx)
+    codes = list(openpyxl.load_workbook(xlsx)["codes"].iter_rows(values_only=True))
+    assert codes[0][-1] == "codebook_version"
+    assert codes[3][-1] == coded.codebook.version()

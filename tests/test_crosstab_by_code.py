@@ -146,3 +146,19 @@ def test_the_crosstab_page_offers_the_codes_and_shows_the_note(client, auth, cod
     assert "code:constraints" not in page
     refused = client.get("/evaluate/crosstabs/?survey=staff&by=code:constraints")
     assert refused.status_code == 400 and "ana, ben" in refused.get_data(as_text=True)
+
+
+def test_the_consensus_is_used_when_there_is_one(app, db, coded):
+    if not hasattr(coded, "start_consensus"):
+        pytest.skip("the store has no consensus coding")
+    for n in range(1, 11):  # ben codes as ana did, but leaves Staffing off response 5
+        codes = coded.codes_of("staff", n, "ana") - ({2} if n == 5 else set())
+        coded.set_codes("staff", n, codes, "ben")
+    coded.start_consensus("ana", "ben", "ana")
+    result = make_crosstab(
+        db, app.extensions["questionnaires"], ["staff"], "code:constraints", min_cell=1,
+        questions=["relevance"],
+    )  # fmt: skip
+    assert "the consensus coding" in result.overlap_note
+    assert counts(result, "Staffing")["_base"] == 4  # response 5 is not settled yet
+    assert counts(result, "(not coded yet)")["_base"] == 2  # responses 5 and 11

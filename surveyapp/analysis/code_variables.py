@@ -157,7 +157,8 @@ class CodeVariables:
         frame = pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
         version = getattr(self.open_question.codebook, "version", None)
         if version is not None:
-            frame["codebook_version"] = version() if callable(version) else version
+            number = version() if callable(version) else version
+            frame["codebook_version"] = [""] * 2 + [number] * len(self.codes_)
         return frame
 
     def write(self, fmt: str, target) -> None:
@@ -183,7 +184,7 @@ class CodeVariables:
                 self.data_,
                 self.variable_labels(),
                 {name: MENTIONED for name in names},
-                measures={name: "nominal" for name in names},
+                measures={"response_id": "nominal", **{name: "nominal" for name in names}},
             )
         else:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}")
