@@ -66,6 +66,11 @@ def profile_choices(open_question, surveys) -> list[dict]:
 
 def listed(open_question, coder: str, filters: dict[str, str]) -> pd.DataFrame:
     """Return the answers the filters choose, in order, each with its review state and codes."""
+    return narrowed(open_question, every_answer(open_question, coder), filters)
+
+
+def every_answer(open_question, coder: str) -> pd.DataFrame:
+    """Return every answer in order with its key, position, review state and codes."""
     codebook = open_question.codebook
     table = open_question.answers()
     if "non_answer" not in table:  # until non-answers are recognised
@@ -84,6 +89,11 @@ def listed(open_question, coder: str, filters: dict[str, str]) -> pd.DataFrame:
         state=[states.get(key, TODO) for key in keys],
         codes=[codes.get(key, set()) for key in keys],
     )
+    return table
+
+
+def narrowed(open_question, table: pd.DataFrame, filters: dict[str, str]) -> pd.DataFrame:
+    """Return the answers of a table that the filters choose."""
     if survey := filters.get("from_survey"):
         table = table[table.survey == survey]
     if language := filters.get("language"):
@@ -244,7 +254,7 @@ def code_answer(question: str, survey: str, response_id: int):
     coder = signed_in_coder()
     key = f"{survey}:{response_id}"
     filters = chosen_filters(request.args)
-    everything = listed(open_question, coder, {})
+    everything = every_answer(open_question, coder)
     here = everything[everything.key == key]
     if here.empty:
         flash(gettext("There is no answer %(answer)s to this question.", answer=key))
@@ -270,7 +280,7 @@ def code_answer(question: str, survey: str, response_id: int):
             flash(gettext("That was the last answer in this list."))
             return back(question, "coding.answers", **filters)
         return redirect(_answer_url(question, after, filters))
-    table = listed(open_question, coder, filters)
+    table = narrowed(open_question, everything, filters)
     before, after = _neighbours(table, position)
     in_list = table.key.tolist()
     row = here.iloc[0].to_dict()
