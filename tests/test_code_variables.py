@@ -264,3 +264,13 @@ def test_sav_ids_are_nominal_and_the_codes_sheet_has_the_codebook_version(run, c
     codes = list(openpyxl.load_workbook(xlsx)["codes"].iter_rows(values_only=True))
     assert codes[0][-1] == "codebook_version"
     assert codes[3][-1] == coded.codebook.version()
+
+
+def test_a_non_answer_is_missing_not_zero(app, db, coded):
+    questionnaires = app.extensions["questionnaires"]
+    seed_responses(db, questionnaires["staff"], [{"response_id": 5, "constraints": "N/A"}])
+    if "non_answer" not in coded.answers():
+        pytest.skip("answers are not marked as non-answers")
+    coded.codebook.set_codes("staff", 5, [], "ana")  # reviewed, left uncoded
+    rows = as_rows(code_variables(coded).data_)
+    assert ("staff", 5, None, None, None) in rows
