@@ -145,7 +145,9 @@ def _stage_words(job: dict) -> str:
         )
     if name == "comparing":
         return gettext(
-            "Comparing the answers: k-means run %(done)s of %(total)s", done=done, total=total
+            "Comparing the answers: %(done)s of %(total)s k-means runs done",
+            done=done,
+            total=total,
         )
     if name == "choosing":
         return gettext("Choosing the number of clusters: trying %(k)s", k=done)
