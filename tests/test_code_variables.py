@@ -274,3 +274,20 @@ def test_a_non_answer_is_missing_not_zero(app, db, coded):
     coded.codebook.set_codes("staff", 5, [], "ana")  # reviewed, left uncoded
     rows = as_rows(code_variables(coded).data_)
     assert ("staff", 5, None, None, None) in rows
+
+
+def test_answers_taken_out_of_a_restarted_consensus_are_missing(coded):
+    book = coded.codebook
+    if not hasattr(book, "start_consensus"):
+        pytest.skip("the store has no consensus coding")
+    book.set_codes("staff", 1, [1, 2], "ben")
+    book.set_codes("staff", 2, [], "ben")
+    book.set_codes("staff", 2, [3], "carl")
+    book.start_consensus("ana", "ben", "ana")
+    assert as_rows(code_variables(coded).data_)[:2] == [
+        ("staff", 1, 1, 1, 0),
+        ("staff", 2, 0, 0, 0),
+    ]
+    book.start_consensus("ana", "carl", "ana", replace=True)  # they agree on nothing
+    rows = as_rows(code_variables(coded).data_)
+    assert rows[:2] == [("staff", 1, None, None, None), ("staff", 2, None, None, None)]

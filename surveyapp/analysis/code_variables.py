@@ -17,6 +17,7 @@ import pandas as pd
 
 from coding.codebook import CodingError
 from surveyapp.store.codings import Codebook
+from surveyapp.store.consensus import CONSENSUS
 from surveyapp.store.responses import column_values
 
 ID_COLUMNS = ["survey", "response_id"]
@@ -61,9 +62,20 @@ def variable_name(question: str, code_id: int) -> str:
 
 
 def _coded_answers(codebook: Codebook, coder: str, coding: pd.DataFrame) -> set:
-    """Return the (survey, response_id) the coder has coded or reviewed (state not todo)."""
+    """Return the (survey, response_id) the coder has coded or reviewed (state not todo).
+
+    For the consensus coding, the answers in the consensus: an answer taken out when the
+    consensus was restarted between other coders is not coded, though it once was.
+    """
+    members = getattr(codebook, "_members", None)  # the consensus's answers
     states = getattr(codebook, "states", None)  # review states, where the store has them
-    found = set(states(coder)) if states is not None else set(codebook.reviewed(coder))
+    if coder == CONSENSUS and members is not None:
+        frame = members()
+        found = set(zip(frame.survey, frame.response_id.astype(int), strict=True))
+    elif states is not None:
+        found = set(states(coder))
+    else:
+        found = set(codebook.reviewed(coder))
     return found | set(zip(coding.survey, coding.response_id, strict=True))
 
 
