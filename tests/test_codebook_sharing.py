@@ -368,7 +368,8 @@ def test_merge_asks_first_and_can_be_undone(client, auth, answered):
     )
     assert asked.headers["Location"].endswith(f"/codes/{money}/merge?into={funding}")
     confirm = text_of(client.get(f"{PATH}/codes/{money}/merge?into={funding}"))
-    assert "Merge “Money” (3 answers) into “Funding” (2 answers)? 1 answers carry both." in confirm
+    asked_words = "Merge “Money” (3 answers) into “Funding” (2 answers)? 1 answer carries both."
+    assert asked_words in confirm
     assert answered.db["codes"].get(money)["merged_into"] is None
 
     merged = client.post(
