@@ -6,6 +6,7 @@ import math
 import warnings
 from itertools import permutations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -260,3 +261,27 @@ def test_alpha_rejects_bad_input_in_plain_words(codings, coders, message):
 def test_agreement_rejects_codings_that_are_not_a_dataframe():
     with pytest.raises(TypeError, match="DataFrame"):
         agreement([("x", "A", "f")], "A", "B")
+
+
+def test_percent_agreement_is_the_share_of_answers_with_the_same_code_set():
+    assert agreement(TEN, "A", "B").percent_agreement == pytest.approx(0.8)  # 8 of 10
+    # q1-q4 shared; only q1 differs ({funding, staffing} against {funding}): 3 of 4
+    report = agreement(MULTI, "A", "B")
+    assert report.percent_agreement == pytest.approx(0.75)
+    assert (report.only_a, report.only_b) == (1, 1)  # q5 by A, q6 by B
+    assert report.excluded == report.only_a + report.only_b
+
+
+def test_kappa_is_scikit_learns_cohen_kappa_to_the_last_digit():
+    from sklearn.metrics import cohen_kappa_score
+
+    from coding.agreement import _kappa
+
+    rng = np.random.default_rng(0)
+    for size, labels in [(10, 2), (57, 2), (200, 3), (1000, 7), (33, 12)]:
+        a = rng.integers(0, labels, size)
+        b = np.where(rng.random(size) < 0.7, a, rng.integers(0, labels, size))
+        assert _kappa(a, b) == cohen_kappa_score(a, b)
+        assert _kappa(a.astype(bool), b.astype(bool)) == cohen_kappa_score(
+            a.astype(bool), b.astype(bool)
+        )

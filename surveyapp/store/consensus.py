@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from coding.codebook import CodingError
 from surveyapp.store.connection import now as _now
+from surveyapp.store.decisions import CODED, UNCODED
 
 CONSENSUS = "consensus"
 AGREED, SETTLED = "agreed", "settled"
@@ -27,11 +29,6 @@ KEYS = ["survey", "response_id"]
 
 class ConsensusExists(CodingError):
     """A consensus between other coders exists; replacing it needs the evaluator's word."""
-
-
-def _codes_of(signature: str) -> set[int]:
-    """Return the code ids an answer's signature ("3,7", "" for none) names."""
-    return {int(code) for code in signature.split(",") if code}
 
 
 class ConsensusMixin:
@@ -60,61 +57,75 @@ class ConsensusMixin:
         rows = pd.DataFrame(list(self.db.query(sql, [self.question, CONSENSUS])), columns=columns)
         return rows[rows.action == "review"].drop(columns="action").reset_index(drop=True)
 
-    def _reviewed_frame(self, coder: str) -> pd.DataFrame:
-        """Return the answers a coder reviewed (for the consensus: its answers) as a frame."""
+    def reviewed_answers(self, coder: str, states: dict | None = None) -> pd.DataFrame:
+        """Return the answers a person reviewed as this coder (the consensus: its answers).
+
+        ``states`` are the coder's review states when already read (`Codebook.states`).
+        """
         if coder == CONSENSUS:
             return self._members()[KEYS]
-        return pd.DataFrame(sorted(self.reviewed(coder)), columns=KEYS)
+        states = self.states(coder) if states is None else states
+        keys = sorted(key for key, state in states.items() if state in (CODED, UNCODED))
+        return pd.DataFrame(keys, columns=KEYS).astype({"response_id": int})
 
-    @staticmethod
-    def _signatures(coding: pd.DataFrame, coder: str, answers: pd.DataFrame) -> pd.Series:
-        """Return each answer's code ids as text ("3,7", "" for none), for one coder."""
-        mine = coding[coding.coder == coder].sort_values("code_id")
-        joined = mine.code_id.astype(int).astype(str).groupby([mine.survey, mine.response_id])
-        joined = joined.agg(",".join)
-        index = pd.MultiIndex.from_frame(answers[KEYS].astype({"response_id": int}))
-        return joined.reindex(index, fill_value="") if len(index) else joined.iloc[:0]
+    def _reviewed(self, coders, reviewed: dict | None) -> dict[str, pd.DataFrame]:
+        """Return each coder's reviewed answers, reading only those not given."""
+        reviewed = dict(reviewed or {})
+        for coder in coders:
+            if coder not in reviewed:
+                reviewed[coder] = self.reviewed_answers(coder)
+        return reviewed
 
-    def agreement_rows(self, coders: list[str], coding: pd.DataFrame | None = None):
+    def agreement_rows(self, coders: list[str], coding=None, reviewed=None) -> pd.DataFrame:
         """Return the coders' codings of the answers each reviewed, for `coding.agreement`.
 
         Rows are answer (``survey:response_id``), coder, code (name); an answer reviewed
         and left uncoded has only a row with code None. A machine's proposal a coder has
-        not reviewed is left out; the consensus counts the answers in it.
+        not reviewed is left out; the consensus counts the answers in it. ``coding`` and
+        ``reviewed`` ({coder: answers}) are used when already read.
         """
         coding = self.coding() if coding is None else coding
+        reviewed = self._reviewed(coders, reviewed)
         frames = []
         for coder in coders:
-            reviewed = self._reviewed_frame(coder)
-            mine = coding[coding.coder == coder].merge(reviewed, on=KEYS)
+            mine = coding[coding.coder == coder].merge(reviewed[coder], on=KEYS)
             frames.append(mine[[*KEYS, "code"]].assign(coder=coder))
-            frames.append(reviewed.assign(code=None, coder=coder))
+            frames.append(reviewed[coder].assign(code=None, coder=coder))
         rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS)
         rows["answer"] = rows.survey.astype(str) + ":" + rows.response_id.astype(str)
         return rows.reindex(columns=["answer", "coder", "code"])
 
-    def comparison(self, coder_a: str, coder_b: str, coding: pd.DataFrame | None = None):
+    def comparison(self, coder_a: str, coder_b: str, coding=None, reviewed=None):
         """Return one row per answer both coders reviewed, with the consensus's part in it.
 
-        Columns: survey, response_id; codes_a, codes_b and codes_c (code ids as "3,7", ""
-        for none; codes_c the consensus's current codes); agree (A's codes are B's);
-        source ('agreed', 'settled', or None when not in the consensus), decided_by, at and
-        note of the consensus's latest decision on it.
+        Columns: survey, response_id; codes_a, codes_b and codes_c (frozensets of code ids;
+        codes_c the consensus's current codes); agree (A's codes are B's); source
+        ('agreed', 'settled', or None when not in the consensus), decided_by, at and note
+        of the consensus's latest decision on it.
         """
         coding = self.coding() if coding is None else coding
-        reviewed_a = self._reviewed_frame(coder_a)
-        both = reviewed_a.merge(self._reviewed_frame(coder_b), on=KEYS)
-        both = both.astype({"response_id": int}).sort_values(KEYS, ignore_index=True)
-        table = both.assign(
-            codes_a=self._signatures(coding, coder_a, both).to_numpy(dtype=object),
-            codes_b=self._signatures(coding, coder_b, both).to_numpy(dtype=object),
-            codes_c=self._signatures(coding, CONSENSUS, both).to_numpy(dtype=object),
-        )
-        table["agree"] = table.codes_a == table.codes_b
+        reviewed = self._reviewed([coder_a, coder_b], reviewed)
+        both = reviewed[coder_a].merge(reviewed[coder_b], on=KEYS)
+        table = both.astype({"response_id": int}).sort_values(KEYS, ignore_index=True)
+        index = pd.MultiIndex.from_frame(table[KEYS])
+        codes = np.sort(coding.code_id.astype(int).unique())
+        matrices = {}
+        for side, coder in (("a", coder_a), ("b", coder_b), ("c", CONSENSUS)):
+            mine = coding[coding.coder == coder]
+            rows = index.get_indexer(
+                pd.MultiIndex.from_arrays([mine.survey, mine.response_id.astype(int)])
+            )
+            found = np.zeros((len(table), len(codes)), dtype=bool)
+            found[rows[rows >= 0], np.searchsorted(codes, mine.code_id.astype(int))[rows >= 0]] = 1
+            matrices[side] = found
+            cut = np.cumsum(found.sum(axis=1))[:-1]
+            columns = np.nonzero(found)[1]
+            sets = [frozenset(part.tolist()) for part in np.split(codes[columns], cut)]
+            table[f"codes_{side}"] = pd.Series(sets[: len(table)], dtype=object)
+        table["agree"] = (matrices["a"] == matrices["b"]).all(axis=1)
         members = self._members().astype({"response_id": int})
         table = table.merge(members, on=KEYS, how="left")
-        notes = self._notes()
-        table = table.merge(notes, on=KEYS, how="left")
+        table = table.merge(self._notes(), on=KEYS, how="left")
         table["note"] = table.note.where(table.source == SETTLED, None)
         table["source"] = table.source.astype(object).where(table.source.notna(), None)
         return table
@@ -213,7 +224,7 @@ class ConsensusMixin:
         stale &= table.source.isna() | (table.codes_c != table.codes_a)
         at, rows = _now(), []
         for row in table[stale].itertuples():
-            wanted, current = _codes_of(row.codes_a), _codes_of(row.codes_c)
+            wanted, current = set(row.codes_a), set(row.codes_c)
             rows += self._recode(
                 row.survey, row.response_id, current, wanted, AGREED, evaluator, at
             )

@@ -10,6 +10,7 @@ from coding.agreement import agreement
 from surveyapp.analysis.open_answers import CodingError
 from surveyapp.store.consensus import CONSENSUS, SETTLED, ConsensusExists
 from surveyapp.store.decisions import PROPOSED
+from surveyapp.store.responses import texts_given
 from surveyapp.web.coding.common import (
     answer_named,
     bp,
@@ -37,12 +38,26 @@ def _page(name: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     return rows.iloc[(number - 1) * PER_PAGE : number * PER_PAGE], number, pages
 
 
-def _shown(rows: pd.DataFrame, texts: pd.DataFrame, names: dict[int, str]) -> list[dict]:
+def _texts(open_question, rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the text and language of the answers rows name (a response without one: its
+    survey's first language)."""
+    frames = []
+    for survey in sorted(set(rows.survey)):
+        given = texts_given(open_question.db, survey, open_question.question)
+        first = open_question.questionnaires[survey].languages[0]
+        known = given.language.fillna("").astype(str).str.strip() != ""
+        frames.append(given.assign(survey=survey, language=given.language.where(known, first)))
+    if not frames:
+        return pd.DataFrame(columns=["survey", "response_id", "text", "language"])
+    return pd.concat(frames, ignore_index=True).astype({"response_id": int})
+
+
+def _shown(rows: pd.DataFrame, open_question, names: dict[int, str]) -> list[dict]:
     """Return disagreements as the page shows them: text, language, both coders' codes."""
-    rows = rows.merge(texts, on=["survey", "response_id"], how="left")
+    rows = rows.merge(_texts(open_question, rows), on=["survey", "response_id"], how="left")
     shown = []
     for row in rows.itertuples():
-        codes = {side: _ids(getattr(row, f"codes_{side}")) for side in "abc"}
+        settled = row.source == SETTLED
         shown.append(
             {
                 "key": f"{row.survey}:{row.response_id}",
@@ -51,25 +66,21 @@ def _shown(rows: pd.DataFrame, texts: pd.DataFrame, names: dict[int, str]) -> li
                 "response_id": row.response_id,
                 "text": row.text if isinstance(row.text, str) else "",
                 "language": row.language if isinstance(row.language, str) else "",
-                "names_a": [names[c] for c in sorted(codes["a"]) if c in names],
-                "names_b": [names[c] for c in sorted(codes["b"]) if c in names],
-                "names_c": [names[c] for c in sorted(codes["c"]) if c in names],
-                "ticked": codes["c"] if row.source == SETTLED else codes["a"] | codes["b"],
-                "settled_by": row.decided_by if row.source == SETTLED else None,
-                "settled_at": str(row.at)[:16].replace("T", " ") if row.source == SETTLED else "",
+                "names_a": [names[c] for c in sorted(row.codes_a) if c in names],
+                "names_b": [names[c] for c in sorted(row.codes_b) if c in names],
+                "names_c": [names[c] for c in sorted(row.codes_c) if c in names],
+                "ticked": row.codes_c if settled else row.codes_a | row.codes_b,
+                "settled_by": row.decided_by if settled else None,
+                "settled_at": str(row.at)[:16].replace("T", " ") if settled else "",
                 "note": row.note if isinstance(row.note, str) else "",
             }
         )
     return shown
 
 
-def _ids(signature: str) -> set[int]:
-    return {int(code) for code in str(signature).split(",") if code}
-
-
-def _against_coders(codebook, coding, coder_a: str, coder_b: str):
+def _against_coders(codebook, coding, reviewed, coder_a: str, coder_b: str):
     """Return the consensus's agreement with each coder: overall and per code, or None."""
-    rows = codebook.agreement_rows([CONSENSUS, coder_a, coder_b], coding)
+    rows = codebook.agreement_rows([CONSENSUS, coder_a, coder_b], coding, reviewed)
     try:
         with_a = agreement(rows, CONSENSUS, coder_a)
         with_b = agreement(rows, CONSENSUS, coder_b)
@@ -98,8 +109,11 @@ def agreement_view(question: str):
         context["problem"] = gettext("The consensus is compared with each coder below.")
         return render_template("coding/agreement.html", **context)
     coding = codebook.coding()
+    states = {coder: codebook.states(coder) for coder in (first, second)}
+    reviewed = {coder: codebook.reviewed_answers(coder, states[coder]) for coder in states}
     try:
-        report = agreement(codebook.agreement_rows([first, second], coding), first, second)
+        rows = codebook.agreement_rows([first, second], coding, reviewed)
+        report = agreement(rows, first, second)
     except ValueError as error:
         context["problem"] = str(error)
         return render_template("coding/agreement.html", **context)
@@ -107,14 +121,12 @@ def agreement_view(question: str):
         first,
         second,
     }
-    board = codebook.comparison(first, second, coding)
+    board = codebook.comparison(first, second, coding, reviewed)
     disagreements = board[~board.agree]
     settled = disagreements[disagreements.source == SETTLED] if ours else disagreements.iloc[:0]
     to_settle = disagreements.drop(settled.index)
     pending = board.agree & (board.source != SETTLED)
     pending &= board.source.isna() | (board.codes_c != board.codes_a)
-    states = {coder: codebook.states(coder) for coder in (first, second)}
-    texts = open_question.answers()[["survey", "response_id", "text", "language"]]
     names = {code["id"]: code["name"] for code in codebook.codes()}
     to_settle_page, page, pages = _page("page", to_settle)
     settled_page, settled_number, settled_pages = _page("settled_page", settled)
@@ -128,14 +140,14 @@ def agreement_view(question: str):
         "disagreements": len(disagreements),
         "settled_count": len(settled),
         "pending": int(pending.sum()) if ours else 0,
-        "to_settle": _shown(to_settle_page, texts, names),
+        "to_settle": _shown(to_settle_page, open_question, names),
         "page": page,
         "pages": pages,
-        "settled": _shown(settled_page, texts, names),
+        "settled": _shown(settled_page, open_question, names),
         "settled_page": settled_number,
         "settled_pages": settled_pages,
         "codes": codebook.codes(),
-        "against": _against_coders(codebook, coding, first, second) if ours else None,
+        "against": _against_coders(codebook, coding, reviewed, first, second) if ours else None,
     }
     return render_template("coding/agreement.html", **context)
 
