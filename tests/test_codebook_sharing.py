@@ -309,17 +309,25 @@ def test_workspace_shows_review_states_version_and_long_names(client, auth, answ
     assert f">{name}</textarea>" in html  # and edited in a textarea
     assert f'<option value="{money}">{name}</option>' in html
     assert not re.search(r'<(input|select)[^>]*name="(name|into)"[^>]*size=', html)
-    assert f'href="{PATH}/answers?show={money}"' in html
+    assert f'href="{PATH}/answers?code={money}"' in html
+    assert f'href="{PATH}/walk?state=proposed"' in html
+    assert f'href="{PATH}/answers?state=uncoded"' in html
     assert "Each coder's progress" in words
     assert "ana 2 12" in words and "ben 1 12" in words
 
 
-def test_one_coder_sees_no_progress_table(client, auth, answered):
+def test_one_coder_sees_no_progress_table_and_the_non_answers(client, auth, app, db, answered):
+    rows = [{"response_id": 13, QUESTION: "N/A"}, {"response_id": 14, QUESTION: "none"}]
+    seed_responses(db, app.extensions["questionnaires"]["staff"], rows)
     answered.add_code("Money", "ana")
     auth.sign_in()
-    words = text_of(client.get(PATH))
+    page = client.get(PATH)
+    words = text_of(page)
+    assert "14 answers in" in words
+    assert "2 answers are non-answers (such as “N/A” or “none”)" in words
+    assert f'href="{PATH}/answers?state=non-answer"' in page.get_data(as_text=True)
     assert "Each coder's progress" not in words
-    assert "12 not yet coded" in words
+    assert "14 not yet coded" in words
     assert "Review them" not in words  # nothing proposed
 
 

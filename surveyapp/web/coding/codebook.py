@@ -76,7 +76,7 @@ def workspace(question: str):
         answers=len(answers),
         states=review_counts(codebook, keys, coder),
         non_answers=int(answers.non_answer.sum()) if "non_answer" in answers else None,
-        walk_url=walk_url(question),
+        walk_url=url_for("coding.walk", question=question, state=PROPOSED),
         progress=progress,
         clusterings=codebook.clusterings(),
         coders=coders,
@@ -84,13 +84,6 @@ def workspace(question: str):
         last=last[0] if last else None,
         merges=codebook.merges(),
     )
-
-
-def walk_url(question: str) -> str:
-    """Return where to review the machine's proposals one at a time (or the Answers page)."""
-    if "coding.walk" in current_app.view_functions:
-        return url_for("coding.walk", question=question, state=PROPOSED)
-    return url_for("coding.answers", question=question)
 
 
 @bp.route("/<question>/codes", methods=["POST"])
