@@ -212,7 +212,7 @@ class CodesMixin:
             if target["merged_into"] is not None:
                 raise CodingError(
                     f"cannot undo the merge: '{target['name']}' has been merged into another"
-                    " code since; undo that first"
+                    " code or split since"
                 )
             if source["merged_into"] != target["id"]:
                 raise CodingError(
