@@ -167,7 +167,7 @@ def test_undo_leaves_an_answer_whose_coder_took_the_code_off_since(merged):
     ("change", "message"),
     [
         ("delete target", "'Funding' has been deleted since"),
-        ("merge target", "'Funding' has been merged into another code since"),
+        ("merge target", "'Funding' has been merged into another code or split since"),
         ("reuse name", "there is a code named 'Money' again"),
         ("unknown", "there is no merge 99"),
     ],
