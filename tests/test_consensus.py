@@ -143,9 +143,10 @@ def test_settling_writes_the_consensus_with_who_and_when(client, auth, db, book)
     start(client)
     assert settle(client, "staff:5", "a").status_code == 302
     assert consensus_of(book)[5] == {"Funding"}
-    last = decisions(db, CONSENSUS)[-2:]
+    last = decisions(db, CONSENSUS)[-3:]
     assert [(d["action"], d["source"], d["decided_by"]) for d in last] == [
         ("add", "settled", "ana"),
+        ("note", "", "ana"),  # no note given
         ("review", "settled", "ana"),
     ]
     assert last[-1]["at"]
@@ -271,3 +272,51 @@ def test_no_evaluator_can_be_named_consensus(db, run, name):
     result = run("add-evaluator", name, "--password-stdin", expect=2)
     assert "the name of the consensus coding" in result.output
     assert evaluator_named(db, name.strip()) is None
+
+
+def test_answers_they_come_to_agree_on_later_can_be_copied_in(client, auth, book):
+    auth.sign_in()
+    start(client)
+    book.set_codes("staff", 13, [], "ana")  # ben left 13 uncoded; now ana does too
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "1 answers they now code alike are not yet in the consensus." in page
+    start(client)
+    assert 13 in set(book._members().response_id)
+    assert consensus_of(book).get(13) is None  # in it, uncoded
+    assert "not yet in the consensus" not in client.get(PAGE).get_data(as_text=True)
+
+
+def test_settling_is_not_a_change_of_the_codebook(book):
+    version = book.version()
+    book.start_consensus("ana", "ben", "ana")
+    book.settle("staff", 5, [book.ids["Funding"]], "ana", note="first reason")
+    book.settle("staff", 5, [book.ids["Funding"]], "ben")
+    assert book.version() == version
+    row = book.comparison("ana", "ben").set_index("response_id").loc[5]
+    assert (row.source, row.decided_by, row.note) == ("settled", "ben", "")
+
+
+def test_disagreements_come_a_page_at_a_time(app, db, client, auth):
+    rows = [{"response_id": n, "constraints": f"answer {n}"} for n in range(1, 26)]
+    seed_responses(db, app.extensions["questionnaires"]["staff"], rows)
+    codebook = Codebook(db, QUESTION)
+    funding, staffing = codebook.add_code("Funding", "ana"), codebook.add_code("Staffing", "ana")
+    for n in range(1, 26):
+        codebook.set_codes("staff", n, [funding], "ana")
+        codebook.set_codes("staff", n, [staffing], "ben")
+    auth.sign_in()
+    first = client.get(PAGE).get_data(as_text=True)
+    assert first.count('class="disagreement"') == 20
+    assert "page 1 of 2" in first
+    second = client.get(f"{PAGE}?page=2").get_data(as_text=True)
+    assert second.count('class="disagreement"') == 5
+    assert "answer 25" in second and "answer 1\n" not in second
+
+
+def test_the_consensus_is_not_a_coder_to_compare_by_hand(client, auth, book):
+    book.start_consensus("ana", "ben", "ana")
+    auth.sign_in()
+    page = client.get(f"{PAGE}?a=consensus&b=ana").get_data(as_text=True)
+    assert "The consensus is compared with each coder below." in page
+    assert "<option selected>consensus</option>" not in page
+    assert "<option>consensus</option>" not in page

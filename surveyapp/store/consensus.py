@@ -5,15 +5,14 @@ The consensus is a coder of its own, named ``consensus``, whose decisions sit in
 codes under it by signing in). Starting a consensus between coders A and B (one per
 question, in ``consensus_codings``) copies every answer both reviewed and coded alike
 (source 'agreed'); an evaluator then settles each answer they coded differently (source
-'settled'), with a note kept in ``codebook_events``. Every decision names the evaluator who
-made it (``decided_by``) and when (``at``). An answer is in the consensus while its latest
-answer-wide decision (code_id null) is a 'review'; restarting with other coders takes every
-answer out ('reset') and its codes off, the history kept.
+'settled'), with a note: a 'note' decision holding it in its ``source`` (there is no note
+column). Every decision names the evaluator who made it (``decided_by``) and when (``at``).
+An answer is in the consensus while its latest 'review' or 'reset' decision is a review;
+restarting with other coders takes every answer out ('reset') and its codes off, the
+history kept.
 """
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pandas as pd
@@ -51,6 +50,7 @@ class ConsensusMixin:
             from coding_decisions d
             join (select max(id) as id from coding_decisions
                   where question = ? and coder = ? and code_id is null
+                      and action in ('review', 'reset')
                   group by survey, response_id) latest on latest.id = d.id
         """
         columns = [*KEYS, "action", "source", "decided_by", "at"]
@@ -132,17 +132,14 @@ class ConsensusMixin:
 
     def _notes(self) -> pd.DataFrame:
         """Return the note of each answer's latest settling: survey, response_id, note."""
-        rows = self.db.query(
-            "select detail from codebook_events where question = ? and event = 'settle'"
-            " order by id",
-            [self.question],
-        )
-        found = [json.loads(row["detail"]) for row in rows]
-        notes = pd.DataFrame(
-            [(d["survey"], int(d["response_id"]), d.get("note", "")) for d in found],
-            columns=[*KEYS, "note"],
-        )
-        return notes.drop_duplicates(KEYS, keep="last")
+        sql = """
+            select d.survey, d.response_id, d.source as note from coding_decisions d
+            join (select max(id) as id from coding_decisions
+                  where question = ? and coder = ? and action = 'note'
+                  group by survey, response_id) latest on latest.id = d.id
+        """
+        rows = list(self.db.query(sql, [self.question, CONSENSUS]))
+        return pd.DataFrame(rows, columns=[*KEYS, "note"]).astype({"response_id": int})
 
     def consensus_codes(self, survey: str, response_id: int) -> set[int]:
         """Return the ids of an answer's codes in the consensus."""
@@ -214,7 +211,6 @@ class ConsensusMixin:
                     },
                     pk="question",
                 )
-                self._event(None, evaluator, "consensus", f"{coder_a} and {coder_b}")
             return self._copy_agreed(coder_a, coder_b, evaluator)
 
     def _copy_agreed(self, coder_a: str, coder_b: str, evaluator: str) -> int:
@@ -257,6 +253,6 @@ class ConsensusMixin:
             current = self.consensus_codes(survey, response_id)
             at = _now()
             rows = self._recode(survey, response_id, current, wanted, SETTLED, evaluator, at)
+            note = self._row(survey, response_id, None, "note", note.strip(), evaluator, at)
+            rows.insert(len(rows) - 1, note)  # before the review that settles it
             self.db["coding_decisions"].insert_all(rows)
-            detail = {"survey": survey, "response_id": int(response_id), "note": note.strip()}
-            self._event(None, evaluator, "settle", json.dumps(detail, ensure_ascii=False))
