@@ -671,13 +671,20 @@ def codes(context: Context, survey, question, by, coder, min_cell, language, out
     surveys = open_question.surveys
     language = _label_language([questionnaires[s] for s in surveys], language)
     coders = open_question.codebook.coders()
-    consensus = open_question.codebook.consensus()
+    consensus = open_question.codebook.consensus_progress()
     if coder is None and consensus is not None:
         coder = open_question.codebook.counting_coder()
         click.echo(
             f"counting the consensus coding of {consensus['coder_a']} and {consensus['coder_b']}",
             err=True,
         )
+        unsettled = consensus["disagreements"] - consensus["settled"]
+        if unsettled or consensus["pending"]:
+            click.echo(
+                f"  not in it yet: {unsettled} disagreements to settle and"
+                f" {consensus['pending']} answers agreed on since it started",
+                err=True,
+            )
     elif coder is None:
         coders = [name for name in coders if name != "consensus"]
         if len(coders) != 1:

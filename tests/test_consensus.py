@@ -240,9 +240,12 @@ def test_frequency_counts_the_consensus_and_says_so(client, auth, book):
     assert "consensus coding" not in client.get(path).get_data(as_text=True)
     start(client)
     settle(client, "staff:5", "ticked", [book.ids["Funding"]])
+    partial = client.get(path).get_data(as_text=True)
+    assert "Not in it yet: 1 disagreements to settle and 0 answers agreed on" in partial
     settle(client, "staff:6", "ticked", [book.ids["Funding"]])
     page = client.get(path).get_data(as_text=True)
     assert "The counts are from the consensus coding of ana and ben." in page
+    assert "Not in it yet" not in page
     table = client.get(f"{path}.csv").get_data(as_text=True)
     assert counted(table) == {"Funding": "6", "Staffing": "4"}
     # ana's own coding: 5 and 5, and the machine's proposals on 11 and 12
@@ -257,9 +260,12 @@ def test_codes_command_counts_the_consensus_and_says_so(run, book):
     assert "name the coder with --coder (ana, ben)" in two.output
     book.start_consensus("ana", "ben", "ana")
     book.settle("staff", 5, [book.ids["Funding"]], "ana")
+    partial = run("codes", "staff", QUESTION)
+    assert "not in it yet: 1 disagreements to settle and 0 answers" in partial.stderr
     book.settle("staff", 6, [book.ids["Funding"]], "ana")
     result = run("codes", "staff", QUESTION)
     assert "counting the consensus coding of ana and ben" in result.stderr
+    assert "not in it yet" not in result.stderr
     assert counted(result.stdout) == {"Funding": "6", "Staffing": "4"}
     ana = run("codes", "staff", QUESTION, "--coder", "ana")
     assert "consensus" not in ana.stderr

@@ -30,6 +30,14 @@ class ConsensusExists(CodingError):
     """A consensus between other coders exists; replacing it needs the evaluator's word."""
 
 
+def to_copy(table: pd.DataFrame) -> pd.Series:
+    """Return which answers of a `comparison` the coders code alike yet the consensus does
+    not hold as theirs (left out, or copied when they coded it otherwise), settled ones apart.
+    """
+    stale = table.agree & (table.source != SETTLED)
+    return stale & (table.source.isna() | (table.codes_c != table.codes_a))
+
+
 class ConsensusMixin:
     """The consensus coding of two coders; mixed into `store.codings.Codebook`."""
 
@@ -141,6 +149,23 @@ class ConsensusMixin:
         rows = list(self.db.query(sql, [self.question, CONSENSUS]))
         return pd.DataFrame(rows, columns=[*KEYS, "note"]).astype({"response_id": int})
 
+    def consensus_progress(self) -> dict | None:
+        """Return how far the consensus has got, or None when there is none.
+
+        disagreements: answers both coders reviewed and coded differently; settled: those
+        settled; pending: answers they now code alike that are not (as such) in it yet.
+        """
+        consensus = self.consensus()
+        if consensus is None:
+            return None
+        table = self.comparison(consensus["coder_a"], consensus["coder_b"])
+        disagreements = table[~table.agree]
+        return consensus | {
+            "disagreements": len(disagreements),
+            "settled": int((disagreements.source == SETTLED).sum()),
+            "pending": int(to_copy(table).sum()),
+        }
+
     def consensus_codes(self, survey: str, response_id: int) -> set[int]:
         """Return the ids of an answer's codes in the consensus."""
         return self.codes_of(survey, response_id, CONSENSUS)
@@ -216,8 +241,7 @@ class ConsensusMixin:
     def _copy_agreed(self, coder_a: str, coder_b: str, evaluator: str) -> int:
         """Copy the answers the coders agree on into the consensus, settled ones apart."""
         table = self.comparison(coder_a, coder_b)
-        stale = table.agree & (table.source != SETTLED)
-        stale &= table.source.isna() | (table.codes_c != table.codes_a)
+        stale = to_copy(table)
         at, rows = _now(), []
         for row in table[stale].itertuples():
             wanted, current = set(row.codes_a), set(row.codes_c)

@@ -8,7 +8,7 @@ from flask_babel import gettext
 
 from coding.agreement import agreement
 from surveyapp.analysis.open_answers import CodingError
-from surveyapp.store.consensus import CONSENSUS, SETTLED, ConsensusExists
+from surveyapp.store.consensus import CONSENSUS, SETTLED, ConsensusExists, to_copy
 from surveyapp.store.decisions import PROPOSED
 from surveyapp.store.responses import texts_given
 from surveyapp.web.coding.common import (
@@ -125,8 +125,7 @@ def agreement_view(question: str):
     disagreements = board[~board.agree]
     settled = disagreements[disagreements.source == SETTLED] if ours else disagreements.iloc[:0]
     to_settle = disagreements.drop(settled.index)
-    pending = board.agree & (board.source != SETTLED)
-    pending &= board.source.isna() | (board.codes_c != board.codes_a)
+    pending = to_copy(board)
     names = {code["id"]: code["name"] for code in codebook.codes()}
     to_settle_page, page, pages = _page("page", to_settle)
     settled_page, settled_number, settled_pages = _page("settled_page", settled)
@@ -174,15 +173,14 @@ def start_consensus(question: str):
             first, second, signed_in_coder(), replace=request.form.get("replace") == "1"
         )
     except ConsensusExists:
-        current = codebook.consensus()
-        settled = codebook.comparison(current["coder_a"], current["coder_b"])
+        current = codebook.consensus_progress()
         return render_template(
             "coding/consensus_replace.html",
             q=open_question,
             a=first,
             b=second,
             current=current,
-            settled=int((settled.source == SETTLED).sum()),
+            settled=current["settled"],
         )
     except CodingError as error:
         flash(str(error))
