@@ -345,7 +345,8 @@ def test_delete_asks_first_then_deletes(client, auth, answered):
         f"/codes/{money}/delete"
     )
     confirm = client.get(f"{PATH}/codes/{money}/delete")
-    assert "Delete the code “Money”? 3 answers of 2 coders lose the code." in text_of(confirm)
+    asked_words = "Delete the code “Money”? 3 answers lose the code, coded by 2 coders (ana, ben)."
+    assert asked_words in text_of(confirm)
     assert [c["name"] for c in answered.codes()] == ["Money"]  # nothing changed yet
 
     done = client.post(
