@@ -517,3 +517,21 @@ def test_adopting_an_unknown_clustering_is_404(client, auth, answered):
     auth.sign_in()
     response = client.post(f"{PATH}/clusterings/7/adopt", data={"csrf_token": token(client)})
     assert response.status_code == 404
+
+
+def test_a_cluster_named_as_a_merged_code_defaults_to_the_code_it_went_into(
+    client, auth, answered
+):
+    clustering = stored_clustering(answered)
+    money = answered.add_code("Money", "ana")
+    funding = answered.add_code("Funding", "ana")
+    answered.merge(money, funding, "ana")
+    auth.sign_in()
+    asked = client.post(
+        f"{PATH}/clusterings/{clustering}/adopt",
+        data={"csrf_token": token(client), "name-1": "money", "name-2": "Other"},
+    )
+    html = asked.get_data(as_text=True)
+    assert re.search(r'id="use-1-existing"[^>]*checked', html)
+    assert f'<option value="{funding}" selected>Funding</option>' in html
+    assert re.search(r'id="use-2-new"[^>]*checked', html)

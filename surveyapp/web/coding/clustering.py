@@ -311,11 +311,26 @@ def _folded(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _codes_by_name(codebook, live: dict) -> dict[str, int]:
+    """Return the live code each name stands for: its own, or the one it was merged into."""
+    every = {code["id"]: code for code in codebook.codes(include_merged=True)}
+    found = {}
+    for code in every.values():
+        final, seen = code, set()
+        while final["merged_into"] is not None and final["id"] not in seen:
+            seen.add(final["id"])
+            final = every.get(final["merged_into"], final)
+        if final["id"] in live and not code["deleted_at"]:
+            found.setdefault(_folded(code["name"]), final["id"])
+    found.update({_folded(code["name"]): code["id"] for code in live.values()})
+    return found
+
+
 def _ask_how_to_adopt(open_question, clustering_id: int, names: dict, live: dict):
     """Show each cluster with the choice of a new code or an existing one, before adopting."""
     codebook = open_question.codebook
     decided = set(codebook.states(signed_in_coder()))
-    by_name = {_folded(code["name"]): code["id"] for code in live.values()}
+    by_name = _codes_by_name(codebook, live)
     clusters = []
     suggestions = codebook.cluster_suggestions(clustering_id)
     for number, group in suggestions.groupby("cluster", sort=True):
