@@ -54,7 +54,8 @@ def token(client, path=f"{PATH}/answers"):
 
 
 def keys(html: str) -> list[str]:
-    return KEY.findall(html)
+    """Return the answers listed, in order (a non-answer's put-back form names it again)."""
+    return list(dict.fromkeys(KEY.findall(html)))
 
 
 def page(client, **query) -> str:
@@ -284,3 +285,24 @@ def test_non_answers_are_shown_apart(client, auth, app, db, many, proposed):
     html = page(client, state="non-answer")
     assert keys(html) == ["staff:62"]
     assert '<span class="badge non-answer">non-answer</span>' in html
+
+
+def test_a_non_answer_is_put_back_from_the_list(client, auth, app, db, many, proposed):
+    auth.sign_in()
+    seed_responses(
+        db,
+        app.extensions["questionnaires"]["staff"],
+        [{"response_id": 62, "constraints": "none", "region": "africa"}],
+    )
+    html = page(client, state="non-answer")
+    form = re.search(
+        r'<form id="include-1" method="post" action="([^"]+)" hidden>(.*?)</form>', html
+    )
+    assert 'form="include-1"' in html and form is not None
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
+    assert fields["answer"] == "staff:62" and fields["included"] == "1"
+    response = client.post(form.group(1), data=fields)
+    assert response.headers["Location"].endswith("/answers?state=non-answer")
+    assert keys(page(client, state="non-answer")) == []
+    alone = client.get(f"{PATH}/answers/staff/62").text
+    assert "Leave out of clustering" in alone

@@ -206,7 +206,7 @@ def answers(question: str):
         state_filters=[
             (UNREVIEWED, gettext("not yet reviewed (to do or proposed)")),
             *state_words().items(),
-            (NON_ANSWER, gettext("non-answers (“N/A”, “none”…)")),
+            (NON_ANSWER, gettext("non-answers (N/A, none…)")),
         ],
         no_code=NO_CODE,
     )
