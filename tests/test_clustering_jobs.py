@@ -121,6 +121,14 @@ def test_a_second_request_goes_to_the_running_clustering(client, auth, db, answe
     assert "already running" in client.get(job_page).get_data(as_text=True)
 
 
+def test_the_workspace_links_to_the_running_clustering(client, auth, db, answers):
+    auth.sign_in()
+    assert "A clustering is running" not in client.get(PAGE).get_data(as_text=True)
+    job_id, _ = jobs.start_job(db, QUESTION, ["staff"], {"k": 5, "seed": 0}, "ben")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert f'href="{PAGE}/jobs/{job_id}">A clustering is running' in page
+
+
 def test_a_failing_clustering_ends_failed_with_its_reason(client, auth, db, app):
     seed_responses(
         db,

@@ -287,7 +287,7 @@ def test_answers_they_come_to_agree_on_later_can_be_copied_in(client, auth, book
     page = client.get(PAGE).get_data(as_text=True)
     assert "1 answers they now code alike are not yet in the consensus." in page
     start(client)
-    assert 13 in set(book._members().response_id)
+    assert 13 in set(book.consensus_members().response_id)
     assert consensus_of(book).get(13) is None  # in it, uncoded
     assert "not yet in the consensus" not in client.get(PAGE).get_data(as_text=True)
 

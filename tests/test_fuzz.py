@@ -184,6 +184,15 @@ EVALUATOR_PATHS = [
     "/evaluate/crosstabs/", "/evaluate/crosstabs/download.csv", "/evaluate/crosstabs/download.md",
     "/evaluate/crosstabs/chart/relevance.svg", "/evaluate/crosstabs/chart/nosuch.png",
     "/evaluate/coding/region_other", "/evaluate/coding/nosuch", "/evaluate/sign-in",
+    "/evaluate/coding/constraints/walk", "/evaluate/coding/constraints/answers/demo/1",
+    "/evaluate/coding/constraints/answers/demo/999", "/evaluate/coding/constraints/history",
+    "/evaluate/coding/constraints/codebook.csv", "/evaluate/coding/constraints/jobs/1",
+    "/evaluate/coding/constraints/jobs/1/progress", "/evaluate/coding/constraints/codes/1/merge",
+    "/evaluate/coding/constraints/codes/1/delete", "/evaluate/coding/constraints/merges/1/undo",
+    "/evaluate/coding/constraints/consensus", "/evaluate/coding/constraints/consensus/settle",
+    "/evaluate/coding/constraints/answers/include",
+    "/evaluate/coding/constraints/code-variables.sav",
+    "/evaluate/coding/constraints/code-variables-dictionary.csv",
 ]  # fmt: skip
 
 

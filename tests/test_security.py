@@ -15,7 +15,8 @@ def routes(app, prefix):
     """Return (path, methods) of every route under a prefix, with sample arguments."""
     samples = {
         "survey_id": "demo", "question": "constraints", "clustering_id": "1", "code_id": "1",
-        "fmt": "csv", "ext": "svg", "token": "x", "filename": "survey.css",
+        "fmt": "csv", "ext": "svg", "token": "x", "filename": "survey.css", "survey": "demo",
+        "response_id": "1", "job_id": "1", "merge_id": "1",
     }  # fmt: skip
     found = []
     for rule in app.url_map.iter_rules():

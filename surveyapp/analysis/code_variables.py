@@ -39,7 +39,7 @@ def counting_coder(codebook: Codebook, coder: str | None = None) -> str:
             found = ", ".join(coders) or "nobody has coded it yet"
             raise CodingError(f"'{coder}' has not coded '{codebook.question}' (coders: {found})")
         return coder
-    consensus = getattr(codebook, "counting_coder", lambda: None)()
+    consensus = codebook.counting_coder()
     if consensus:
         return consensus
     if len(coders) == 1:
@@ -67,15 +67,11 @@ def _coded_answers(codebook: Codebook, coder: str, coding: pd.DataFrame) -> set:
     For the consensus coding, the answers in the consensus: an answer taken out when the
     consensus was restarted between other coders is not coded, though it once was.
     """
-    members = getattr(codebook, "_members", None)  # the consensus's answers
-    states = getattr(codebook, "states", None)  # review states, where the store has them
-    if coder == CONSENSUS and members is not None:
-        frame = members()
+    if coder == CONSENSUS:
+        frame = codebook.consensus_members()
         found = set(zip(frame.survey, frame.response_id.astype(int), strict=True))
-    elif states is not None:
-        found = set(states(coder))
     else:
-        found = set(codebook.reviewed(coder))
+        found = set(codebook.states(coder))
     return found | set(zip(coding.survey, coding.response_id, strict=True))
 
 
@@ -134,7 +130,7 @@ class CodeVariables:
     @property
     def consensus(self) -> bool:
         """Whether the coding is the consensus coding."""
-        counting = getattr(self.open_question.codebook, "counting_coder", lambda: None)()
+        counting = self.open_question.codebook.counting_coder()
         return bool(counting) and counting == self.coder_
 
     def variable_labels(self) -> dict[str, str]:
@@ -167,10 +163,8 @@ class CodeVariables:
                 }
             )
         frame = pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
-        version = getattr(self.open_question.codebook, "version", None)
-        if version is not None:
-            number = version() if callable(version) else version
-            frame["codebook_version"] = [""] * 2 + [number] * len(self.codes_)
+        number = self.open_question.codebook.version()
+        frame["codebook_version"] = [""] * 2 + [number] * len(self.codes_)
         return frame
 
     def write(self, fmt: str, target) -> None:

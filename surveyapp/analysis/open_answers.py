@@ -10,10 +10,12 @@ behind this choice are in coding/multilingual.py).
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import numpy as np
 import pandas as pd
 import sqlite_utils
+from threadpoolctl import threadpool_limits
 
 from coding.cluster import ClusteringError, closest_to_centre, propose_codes
 from coding.codebook import CodingError
@@ -32,6 +34,17 @@ from surveyapp.store.inclusions import inclusions, set_inclusion
 from surveyapp.store.responses import column_values, languages_given, texts_given
 
 __all__ = ["ClusteringError", "CodingError", "OpenQuestion"]
+
+
+# Suggesters fitted in this process, newest last (see OpenQuestion._fitted_suggester).
+_SUGGESTERS: dict[str, CodeSuggester] = {}
+_SUGGESTERS_KEPT = 8
+
+
+def _among(answers: pd.DataFrame, keys: set[tuple[str, int]]) -> np.ndarray:
+    """Return which rows (survey, response_id) of a frame are among the given answers."""
+    pairs = zip(answers.survey, answers.response_id, strict=True)
+    return np.fromiter(((s, r) in keys for s, r in pairs), dtype=bool, count=len(answers))
 
 
 @functools.cache
@@ -212,25 +225,17 @@ class OpenQuestion:
         """Suggest a code, with a confidence, for each answer the coder has not reviewed.
 
         The suggester learns from the answers the coder reviewed (coded by a person), never
-        from the machine's proposals; proposed answers get a suggestion like the others.
+        from the machine's proposals; proposed answers get a suggestion like the others, and
+        non-answers none.
         """
         answers = self.answers()
         coding = self.codebook.coding(coder)
         keys = ["survey", "response_id"]
         reviewed = self.codebook.reviewed(coder)
-        coding = coding[
-            [(s, r) in reviewed for s, r in zip(coding.survey, coding.response_id, strict=True)]
-        ]
+        coding = coding.loc[_among(coding, reviewed)]
         examples = coding.merge(answers, on=keys)
-        todo = answers[
-            [
-                (s, r) not in reviewed
-                for s, r in zip(answers.survey, answers.response_id, strict=True)
-            ]
-        ]
-        suggester = CodeSuggester().fit(
-            self.embeddings(examples.text.tolist()), examples.code_id.to_numpy()
-        )
+        todo = answers.loc[~_among(answers, reviewed) & ~answers.non_answer.to_numpy(bool)]
+        suggester = self._fitted_suggester(examples.text.tolist(), examples.code_id.to_numpy())
         if todo.empty:
             return todo.assign(code_id=[], code=[], confidence=[]), suggester
         keys = list(zip(todo.survey, todo.response_id, strict=True))
@@ -248,6 +253,24 @@ class OpenQuestion:
         )
         result["code"] = result.code_id.map(names)
         return result, suggester
+
+    def _fitted_suggester(self, texts: list[str], codes: np.ndarray) -> CodeSuggester:
+        """Return the suggester learnt from these coded answers, fitted once per process.
+
+        Fitting takes a second or more on thousands of answers; the Suggestions page is
+        opened again and again between changes of the coding, so the fit is kept, keyed by
+        the model, the texts and their codes (anything else would give the same fit).
+        """
+        digest = hashlib.sha256(self.embedder().name.encode())
+        for text, code in zip(texts, codes, strict=True):
+            digest.update(f"{code}\x1f{text}\x1e".encode())
+        key = digest.hexdigest()
+        if key not in _SUGGESTERS:
+            with threadpool_limits(limits=1):  # a page's fit must not starve the others
+                _SUGGESTERS[key] = CodeSuggester().fit(self.embeddings(texts), codes)
+            while len(_SUGGESTERS) > _SUGGESTERS_KEPT:
+                _SUGGESTERS.pop(next(iter(_SUGGESTERS)))
+        return _SUGGESTERS[key]
 
     def groups(self, by: str) -> pd.DataFrame:
         """Return each answer's group: its survey's title, or its answer to a profile question."""

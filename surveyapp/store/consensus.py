@@ -51,7 +51,7 @@ class ConsensusMixin:
         return CONSENSUS if self.consensus() is not None else None
 
     # -- reading ----------------------------------------------------------------------------
-    def _members(self) -> pd.DataFrame:
+    def consensus_members(self) -> pd.DataFrame:
         """Return the answers in the consensus: survey, response_id, source, decided_by, at."""
         sql = """
             select d.survey, d.response_id, d.action, d.source, d.decided_by, d.at
@@ -71,7 +71,7 @@ class ConsensusMixin:
         ``states`` are the coder's review states when already read (`Codebook.states`).
         """
         if coder == CONSENSUS:
-            return self._members()[KEYS]
+            return self.consensus_members()[KEYS]
         states = self.states(coder) if states is None else states
         keys = sorted(key for key, state in states.items() if state in (CODED, UNCODED))
         return pd.DataFrame(keys, columns=KEYS).astype({"response_id": int})
@@ -131,7 +131,7 @@ class ConsensusMixin:
             sets = [frozenset(part.tolist()) for part in np.split(codes[columns], cut)]
             table[f"codes_{side}"] = pd.Series(sets[: len(table)], dtype=object)
         table["agree"] = (matrices["a"] == matrices["b"]).all(axis=1)
-        members = self._members().astype({"response_id": int})
+        members = self.consensus_members().astype({"response_id": int})
         table = table.merge(members, on=KEYS, how="left")
         table = table.merge(self._notes(), on=KEYS, how="left")
         table["note"] = table.note.where(table.source == SETTLED, None)
@@ -261,7 +261,7 @@ class ConsensusMixin:
         ]
         rows += [
             self._row(row.survey, row.response_id, None, "reset", "reset", evaluator, at)
-            for row in self._members().itertuples()
+            for row in self.consensus_members().itertuples()
         ]
         if rows:
             self.db["coding_decisions"].insert_all(rows, batch_size=500)

@@ -18,7 +18,9 @@ from surveyapp.analysis.open_answers import (
     CodingError,
     open_questions,
 )
+from surveyapp.store.connection import get_db
 from surveyapp.store.decisions import CODED, PROPOSED, UNCODED
+from surveyapp.store.jobs import active_job
 from surveyapp.web.coding.common import (
     back,
     bp,
@@ -83,6 +85,7 @@ def workspace(question: str):
         version=codebook.version(),
         last=last[0] if last else None,
         merges=codebook.merges(),
+        running=active_job(get_db(), question),
     )
 
 
