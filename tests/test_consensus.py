@@ -143,11 +143,10 @@ def test_settling_writes_the_consensus_with_who_and_when(client, auth, db, book)
     start(client)
     assert settle(client, "staff:5", "a").status_code == 302
     assert consensus_of(book)[5] == {"Funding"}
-    last = decisions(db, CONSENSUS)[-3:]
-    assert [(d["action"], d["source"], d["decided_by"]) for d in last] == [
-        ("add", "settled", "ana"),
-        ("note", "", "ana"),  # no note given
-        ("review", "settled", "ana"),
+    last = decisions(db, CONSENSUS)[-2:]
+    assert [(d["action"], d["source"], d["decided_by"], d["note"]) for d in last] == [
+        ("add", "settled", "ana", None),
+        ("review", "settled", "ana", None),  # no note given
     ]
     assert last[-1]["at"]
     ids = book.ids
@@ -157,6 +156,7 @@ def test_settling_writes_the_consensus_with_who_and_when(client, auth, db, book)
     assert "Settled 2 of 2 disagreements." in page
     assert "settled by ana on" in page
     assert "Note: mentions both" in page
+    assert decisions(db, CONSENSUS)[-1]["note"] == "mentions both"
     assert "Settle it again" in page
     assert "The consensus against each coder" in page
     # settled again, with ben's codes: the consensus follows, ana's and ben's stay
@@ -299,7 +299,7 @@ def test_settling_is_not_a_change_of_the_codebook(book):
     book.settle("staff", 5, [book.ids["Funding"]], "ben")
     assert book.version() == version
     row = book.comparison("ana", "ben").set_index("response_id").loc[5]
-    assert (row.source, row.decided_by, row.note) == ("settled", "ben", "")
+    assert (row.source, row.decided_by, row.note) == ("settled", "ben", None)
 
 
 def test_disagreements_come_a_page_at_a_time(app, db, client, auth):

@@ -5,8 +5,8 @@ The consensus is a coder of its own, named ``consensus``, whose decisions sit in
 codes under it by signing in). Starting a consensus between coders A and B (one per
 question, in ``consensus_codings``) copies every answer both reviewed and coded alike
 (source 'agreed'); an evaluator then settles each answer they coded differently (source
-'settled'), with a note: a 'note' decision holding it in its ``source`` (there is no note
-column). Every decision names the evaluator who made it (``decided_by``) and when (``at``).
+'settled'), with a note in the ``note`` column of the review that settles it. Every
+decision names the evaluator who made it (``decided_by``) and when (``at``).
 An answer is in the consensus while its latest 'review' or 'reset' decision is a review;
 restarting with other coders takes every answer out ('reset') and its codes off, the
 history kept.
@@ -141,9 +141,9 @@ class ConsensusMixin:
     def _notes(self) -> pd.DataFrame:
         """Return the note of each answer's latest settling: survey, response_id, note."""
         sql = """
-            select d.survey, d.response_id, d.source as note from coding_decisions d
+            select d.survey, d.response_id, d.note from coding_decisions d
             join (select max(id) as id from coding_decisions
-                  where question = ? and coder = ? and action = 'note'
+                  where question = ? and coder = ? and action = 'review'
                   group by survey, response_id) latest on latest.id = d.id
         """
         rows = list(self.db.query(sql, [self.question, CONSENSUS]))
@@ -183,6 +183,7 @@ class ConsensusMixin:
             "confidence": None,
             "decided_by": evaluator,
             "at": at,
+            "note": None,
         }
 
     def _recode(self, survey, response_id, current, wanted, source, evaluator, at) -> list:
@@ -277,6 +278,5 @@ class ConsensusMixin:
             current = self.consensus_codes(survey, response_id)
             at = _now()
             rows = self._recode(survey, response_id, current, wanted, SETTLED, evaluator, at)
-            note = self._row(survey, response_id, None, "note", note.strip(), evaluator, at)
-            rows.insert(len(rows) - 1, note)  # before the review that settles it
+            rows[-1]["note"] = note.strip() or None  # on the review that settles it
             self.db["coding_decisions"].insert_all(rows)

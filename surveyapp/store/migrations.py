@@ -203,6 +203,8 @@ def _coding_review(db: sqlite_utils.Database):
     # A code deleted by an evaluator stays in the table for the audit trail, marked.
     db.execute("alter table codes add column deleted_at text")
     db.execute("alter table codes add column deleted_by text")
+    # Why a decision was taken, in the evaluator's words (a settled disagreement's note).
+    db.execute("alter table coding_decisions add column note text")
     # An evaluator's word on whether an answer goes into clustering: a non-answer ("N/A")
     # put back (included 1), or an answer taken out (0). No row: the machine's judgement.
     db["answer_inclusions"].create(
