@@ -105,3 +105,16 @@ def test_a_question_one_survey_asks_is_not_offered(client, auth, coded, app, db)
     assert ORGANISATION not in page
     csv = client.get(f"{PAGE}.csv?by=region&min_cell=1").get_data(as_text=True)
     assert "Funding,Africa,8,18," in csv
+
+
+def test_the_page_says_how_many_counted_answers_are_unreviewed_proposals(client, auth, db, coded):
+    auth.sign_in()  # as ana
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "proposed codes, not yet reviewed" not in page
+    funding = coded.codes()[0]["id"]
+    for response_id in (1, 2):  # the machine's codes: a split re-codes them as proposals
+        coded._decide("staff", response_id, funding, "ana", "add", "cluster", "ana")
+    assert sum(state == "proposed" for state in coded.states("ana").values()) == 2
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "2 answers counted carry the machine's proposed codes, not yet reviewed by ana." in page
+    assert "/evaluate/coding/constraints/walk?state=proposed" in page

@@ -20,6 +20,7 @@ from surveyapp.analysis.open_answers import (
     CodingError,
     OpenQuestion,
 )
+from surveyapp.store.decisions import PROPOSED
 from surveyapp.web.coding.common import (
     back,
     bp,
@@ -120,6 +121,7 @@ def frequency(question: str):
         min_cell=min_cell,
         offered=offered,
         formats=VARIABLE_FORMATS,
+        proposed=sum(state == PROPOSED for state in open_question.codebook.states(coder).values()),
         quotes=open_question.quotes(coder, by=by, min_cell=min_cell) if not tidy.empty else {},
     )
 
