@@ -43,6 +43,11 @@ def main():
         css = (Path(app.static_folder) / "survey.css").read_bytes()
         css_gz = len(gzip.compress(css, compresslevel=1))
         print(f"stylesheet (fetched once, then cached): {len(css)} bytes, {css_gz} gzip")
+        own = (Path(app.static_folder) / "workspace.css").read_bytes()
+        print(
+            f"workspace.css (evaluators' pages only, never a respondent's): {len(own)} bytes,"
+            f" {len(gzip.compress(own, compresslevel=1))} gzip"
+        )
         for script in sorted(Path(app.static_folder).glob("*.js")):
             body = script.read_bytes()
             size = len(gzip.compress(body, compresslevel=1))

@@ -94,3 +94,15 @@ def test_dashboard_shows_invited_started_completed_and_rate(client, auth, db, in
 def test_unknown_survey_is_404(client, auth):
     auth.sign_in()
     assert client.get("/evaluate/surveys/nosuch").status_code == 404
+
+
+def test_only_workspace_pages_load_the_workspace_styles(client, auth):
+    """Respondents, often on a slow line, never download the coding pages' styles."""
+    respondent = client.get("/s/demo/open", follow_redirects=True).get_data(as_text=True)
+    assert "survey.css" in respondent and "workspace.css" not in respondent
+    assert "workspace.css" not in client.get("/evaluate/sign-in").get_data(as_text=True)
+    auth.sign_in()
+    for path in ("/evaluate/", "/evaluate/coding/", "/evaluate/coding/constraints/answers"):
+        page = client.get(path).get_data(as_text=True)
+        assert "survey.css" in page and "workspace.css" in page, path
+    assert client.get("/static/workspace.css").status_code == 200
