@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -306,3 +307,15 @@ def test_a_non_answer_is_put_back_from_the_list(client, auth, app, db, many, pro
     assert keys(page(client, state="non-answer")) == []
     alone = client.get(f"{PATH}/answers/staff/62").text
     assert "Leave out of clustering" in alone
+
+
+def test_every_answer_a_coding_page_shows_keeps_its_line_breaks():
+    """An answer written as a list keeps its lines wherever it is shown (class answer-text)."""
+    folder = Path(__file__).resolve().parents[1] / "surveyapp/web/templates/coding"
+    shown = re.compile(r"<(\w+)([^>]*)>[“\"]?\{\{ (\w+\.text|text|quote) \}\}")
+    found = 0
+    for template in sorted(folder.glob("*.html")):
+        for match in shown.finditer(template.read_text(encoding="utf-8")):
+            assert "answer-text" in match.group(2), f"{template.name}: {match.group(0)}"
+            found += 1
+    assert found >= 6
