@@ -298,7 +298,9 @@ def test_the_clustering_page_shows_each_quotes_language(app, client, auth, db, s
     quotes = re.findall(r'<ul class="quotes">(.*?)</ul>', page)
     assert len(quotes) == 3
     for listed in quotes:
-        shown = re.findall(r'<span class="hint">\[(\w+)\]</span> <span lang="(\w+)">', listed)
+        shown = re.findall(
+            r'<span class="hint">\[(\w+)\]</span> <span class="answer-text" lang="(\w+)">', listed
+        )
         assert {language for language, _ in shown} == {"en", "fr", "es"}
         assert all(language == lang for language, lang in shown)
     french = words_of(sample.text[sample.language == "fr"])
