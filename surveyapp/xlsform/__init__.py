@@ -1,0 +1,6 @@
+"""XLSForm in and out: forms written for KoboToolbox or ODK become questionnaires, and back.
+
+`relevant` turns XLSForm `relevant` expressions into the questionnaire's conditions and
+back; `errors` names the sheet, row and column of what cannot be converted. pyxform, the
+reference converter, validates every form read and written.
+"""
