@@ -326,3 +326,18 @@ def test_the_consensus_is_not_a_coder_to_compare_by_hand(client, auth, book):
     assert "The consensus is compared with each coder below." in page
     assert "<option selected>consensus</option>" not in page
     assert "<option>consensus</option>" not in page
+
+
+def test_an_old_account_named_consensus_cannot_code(client, db):
+    """An account made before the name was kept would code as the consensus: refused."""
+    from werkzeug.security import generate_password_hash
+
+    from surveyapp.testing import PASSWORD, sign_in
+
+    hashed = generate_password_hash(PASSWORD)
+    db["evaluators"].insert({"name": "Consensus", "password_hash": hashed, "created_at": "x"})
+    sign_in(client, "Consensus")
+    assert client.get("/evaluate/").status_code == 200
+    refused = client.get("/evaluate/coding/constraints/answers")
+    assert refused.status_code == 403
+    assert "kept for the consensus coding" in refused.get_data(as_text=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, url_for
+from flask_babel import gettext
 
 from surveyapp.analysis.open_answers import CodingError, OpenQuestion
 from surveyapp.store.connection import get_db
+from surveyapp.store.consensus import CONSENSUS
 from surveyapp.web.auth import login_required
 
 bp = Blueprint("coding", __name__, url_prefix="/evaluate/coding")
@@ -15,7 +17,19 @@ MAX_CLUSTERS = 50
 @bp.before_request
 @login_required
 def _signed_in():
-    """Every page of the coding workspace needs a signed-in evaluator."""
+    """Every page of the coding workspace needs a signed-in evaluator who may code.
+
+    An account made before the name 'consensus' was kept for the consensus coding would
+    code as the consensus: it is refused here (forbidden) until it is renamed.
+    """
+    if g.evaluator["name"].strip().casefold() == CONSENSUS:
+        abort(
+            403,
+            description=gettext(
+                "This account's name is kept for the consensus coding of two coders: it cannot"
+                " code. Make an account under another name (surveyapp add-evaluator)."
+            ),
+        )
 
 
 def question_named(name: str) -> OpenQuestion:
