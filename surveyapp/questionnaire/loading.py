@@ -27,6 +27,9 @@ from surveyapp.questionnaire.types import OPTIONAL_KEYS, QUESTION_TYPES
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 CHOICE_NAME = re.compile(r"([a-z][a-z0-9_]*|-?\d+)\Z")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
+# The name a page, question, item or choice had in the XLSForm it was imported from, when it
+# was not a valid id: kept for export, ignored otherwise.
+XLSFORM_NAME = "xlsform_name"
 
 
 class _Reader:
@@ -122,7 +125,10 @@ def _read_choices(reader: _Reader, raw: Any, lists: dict[str, tuple[Choice, ...]
     choices = []
     for entry in raw:
         entry = reader.mapping(
-            entry, "a choice", {"name", "label", "value", "missing"}, ("name", "label")
+            entry,
+            "a choice",
+            {"name", "label", "value", "missing", XLSFORM_NAME},
+            ("name", "label"),
         )
         name = reader.name(entry["name"], "choice name", CHOICE_NAME)
         choices.append(
@@ -142,7 +148,9 @@ def _read_items(reader: _Reader, raw: Any) -> tuple[Item, ...]:
         reader.fail("items must be a non-empty list")
     items = []
     for entry in raw:
-        entry = reader.mapping(entry, "an item", {"name", "label", "hint"}, ("name", "label"))
+        entry = reader.mapping(
+            entry, "an item", {"name", "label", "hint", XLSFORM_NAME}, ("name", "label")
+        )
         name = reader.name(entry["name"], "item name")
         items.append(
             Item(
@@ -155,7 +163,7 @@ def _read_items(reader: _Reader, raw: Any) -> tuple[Item, ...]:
     return tuple(items)
 
 
-QUESTION_KEYS = {"name", "type", "label", "hint", "relevant", "criterion", "figure"}
+QUESTION_KEYS = {"name", "type", "label", "hint", "relevant", "criterion", "figure", XLSFORM_NAME}
 QUESTION_KEYS |= set(OPTIONAL_KEYS)
 
 
@@ -237,7 +245,7 @@ SURVEY_KEYS = {
     "choice_lists",
     "pages",
 }
-PAGE_KEYS = {"name", "title", "intro", "questions", "criterion"}
+PAGE_KEYS = {"name", "title", "intro", "questions", "criterion", XLSFORM_NAME}
 
 
 def parse_questionnaire(raw: Any, path: str = "<definition>") -> Questionnaire:
