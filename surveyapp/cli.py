@@ -867,35 +867,27 @@ def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify,
         click.echo(f"chart written to {path}", err=True)
 
 
-@main.command("import-xlsform")
-@click.argument("form", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=OUTPUT, help="YAML file ('-' or none: stdout).")
-def import_xlsform_command(form, output):
-    """Convert an XLSForm (.xlsx or .xls, as KoboToolbox or ODK) into a questionnaire file.
+@main.command("export-xlsform")
+@click.argument("survey")
+@click.option("-o", "--output", type=OUTPUT, required=True,
+              help="The XLSForm file, FORM.xlsx ('-': stdout, for a pipe).")  # fmt: skip
+@with_app
+def export_xlsform_command(context: Context, survey, output):
+    """Write a survey's questionnaire as an XLSForm, for KoboToolbox or ODK Collect.
 
-    pyxform validates the form first. What the format cannot say is refused with the
-    sheet, row and column; what is changed or left out (metadata, renamed ids, constraints
-    not enforced) is listed on stderr. Nothing is written when the form is refused.
+    Sheets survey, choices and settings, which pyxform converts without warning: pages
+    as field-list groups, grids as table-list groups, rankings as rank, every language
+    as label::English (en) and so on; a choice's value and missing are kept in the extra
+    columns score and missing.
     """
     from exports._files import replaced
-    from surveyapp.xlsform.errors import XLSFormError
-    from surveyapp.xlsform.importing import import_xlsform, questionnaire_yaml
+    from surveyapp.xlsform.exporting import export_xlsform
 
-    try:
-        survey, notes = import_xlsform(form)
-    except XLSFormError as error:
-        click.echo(f"{form}: {error}", err=True)
-        sys.exit(1)
-    for note in notes:
-        click.echo(f"{form}: note: {note}", err=True)
-    with replaced(output or STDOUT) as path:
-        path.write_text(questionnaire_yaml(survey, Path(form).name), encoding="utf-8")
-    questions = sum(len(page["questions"]) for page in survey["pages"])
-    click.echo(
-        f"survey '{survey['id']}' ({len(survey['pages'])} pages, {questions} questions) "
-        f"written to {_shown(output or STDOUT)}",
-        err=True,
-    )
+    questionnaire = context.questionnaire(survey)
+    _binary_output(output)
+    with replaced(output, binary=True) as path:
+        export_xlsform(questionnaire, path)
+    click.echo(f"{survey}: XLSForm written to {_shown(output)}", err=True)
 
 
 @main.command("check")
@@ -939,7 +931,7 @@ EXAMPLES = {
     " -o table6-fr.xlsx",
     "chart": "surveyapp chart staff,constituents --by language -o figures/agreement.png",
     "check": "surveyapp check questionnaires/staff.yaml",
-    "import-xlsform": "surveyapp import-xlsform household.xlsx -o questionnaires/household.yaml",
+    "export-xlsform": "surveyapp export-xlsform staff -o staff.xlsx",
 }
 
 

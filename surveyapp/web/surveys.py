@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 
@@ -156,3 +157,14 @@ def dictionary_file(survey_id: str):
         path = Path(folder) / name
         write_csv(data_dictionary(questionnaire, language), path)
         return attachment(path.read_bytes(), MIMETYPES["csv"], name)
+
+
+@bp.route("/surveys/<survey_id>/xlsform.xlsx")
+def xlsform_file(survey_id: str):
+    """Download the questionnaire as an XLSForm, as `surveyapp export-xlsform` writes it."""
+    from surveyapp.xlsform.exporting import export_xlsform
+
+    questionnaire = questionnaire_or_404(survey_id)
+    body = io.BytesIO()
+    export_xlsform(questionnaire, body)
+    return attachment(body.getvalue(), MIMETYPES["xlsx"], f"{survey_id}-xlsform.xlsx")

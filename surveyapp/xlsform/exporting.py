@@ -1,0 +1,348 @@
+"""Writing a questionnaire as an XLSForm (sheets survey, choices, settings) for ODK and Kobo.
+
+The form is what pyxform converts without error or warning:
+
+- a page is a `begin group`/`end group` with appearance `field-list` (one screen), its
+  title the group's label and its intro a note at its top; the survey's description is a
+  note at the top of the first page;
+- a grid is a `table-list` group named after it, holding one `select_one LIST` per item
+  (named after the item) on the scale's list;
+- a rank is `rank LIST`, its items the list's choices;
+- `min`/`max` (and `min_choices`/`max_choices`, a non-default `max_length`) are a
+  `constraint` with its `constraint_message` in every language, the words the web form says;
+- a choice's `value` and `missing` are kept in the extra choices columns `score` and
+  `missing` (pyxform passes them through; `value` itself is pyxform's other name for `name`);
+- every language is a column `label::English (en)`, `hint::French (fr)`...; a text missing
+  in a language is given in the first one, as the web form shows it.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from surveyapp.analysis.words import language_name
+from surveyapp.questionnaire.model import Question, Questionnaire, Text, translate
+
+SCORE, MISSING = "score", "missing"
+FIELD_LIST, TABLE_LIST, MULTILINE, MINIMAL = "field-list", "table-list", "multiline", "minimal"
+_TRANSLATIONS = Path(__file__).resolve().parent.parent / "web" / "translations"
+_TRANSLATED = ("label", "hint", "constraint_message")
+_ENGLISH = "en"
+
+
+def export_xlsform(questionnaire: Questionnaire, path_or_buffer: str | os.PathLike | IO[bytes]):
+    """Write a questionnaire as an XLSForm workbook to a path or a binary file object."""
+    form = _Form(questionnaire)
+    workbook = Workbook()
+    survey = workbook.active
+    survey.title = "survey"
+    _write_sheet(survey, form.survey_columns(), form.survey_rows())
+    _write_sheet(workbook.create_sheet("choices"), form.choice_columns(), form.choice_rows())
+    _write_sheet(workbook.create_sheet("settings"), *form.settings())
+    workbook.save(path_or_buffer)
+
+
+def language_column(name: str, language: str) -> str:
+    """Return a translated column's header: label::English (en)."""
+    return f"{name}::{_language(language)}"
+
+
+def _language(code: str) -> str:
+    """Return a language as XLSForm names it: its English name and code, English (en)."""
+    return f"{language_name(code, _ENGLISH)} ({code})"
+
+
+def _write_sheet(sheet, columns: list[str], rows: list[dict]):
+    """Write a header row in bold and one row per mapping, every cell plain text or number."""
+    sheet.append(columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row.get(column) for column in columns])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # a label starting with "=" is text, not a formula
+    sheet.freeze_panes = "A2"
+
+
+class _Form:
+    """One questionnaire laid out as XLSForm rows."""
+
+    def __init__(self, questionnaire: Questionnaire):
+        self.questionnaire = questionnaire
+        self.languages = questionnaire.languages
+        self.catalogues = {lang: _catalogue(lang) for lang in self.languages}
+        self.lists: dict[str, list[dict]] = {}
+        self.list_names: dict[tuple, str] = {}
+        self.names = {p.name for p in questionnaire.pages} | {
+            n for q in questionnaire.questions for n in (q.name, *(i.name for i in q.items))
+        }
+        self.raw_questions = {
+            raw["name"]: raw
+            for page in questionnaire.definition.get("pages", [])
+            for raw in page.get("questions", [])
+        }
+        # a grid item is a question of its own, named after the item: `grid.item` -> item
+        self.item_names = {
+            f"{q.name}.{item.name}": item.name
+            for q in questionnaire.questions
+            if q.type == "grid"
+            for item in q.items
+        }
+        self._rows = list(self._survey())
+
+    # --- the three sheets ---
+
+    def survey_columns(self) -> list[str]:
+        used = {key for row in self._rows for key in row}
+        translated = {key.partition("::")[0] for key in used if "::" in key}
+        columns = ["type", "name"]
+        for name in _TRANSLATED:  # all languages of a column used, as pyxform checks
+            if name in translated:
+                columns += [language_column(name, lang) for lang in self.languages]
+        return columns + [
+            c for c in ("required", "relevant", "constraint", "appearance") if c in used
+        ]
+
+    def survey_rows(self) -> list[dict]:
+        return self._rows
+
+    def choice_columns(self) -> list[str]:
+        columns = ["list_name", "name", *(language_column("label", x) for x in self.languages)]
+        rows = self.choice_rows()
+        return columns + [c for c in (SCORE, MISSING) if any(c in r for r in rows)]
+
+    def choice_rows(self) -> list[dict]:
+        return [row for entries in self.lists.values() for row in entries]
+
+    def settings(self) -> tuple[list[str], list[dict]]:
+        q = self.questionnaire
+        row = {
+            "form_id": q.id,
+            "form_title": translate(q.title),
+            "default_language": _language(self.languages[0]),
+            "version": q.version,
+        }
+        return list(row), [row]
+
+    # --- rows ---
+
+    def _texts(self, name: str, text: Text | None) -> dict:
+        if not text:
+            return {}
+        return {language_column(name, lang): translate(text, lang) for lang in self.languages}
+
+    def _messages(self, message: str, **values) -> dict:
+        """The constraint message in every language, from the web form's catalogues."""
+        return {
+            language_column("constraint_message", lang): self.catalogues[lang].gettext(message)
+            % values
+            for lang in self.languages
+        }
+
+    def _unique(self, name: str) -> str:
+        candidate, number = name, 1
+        while candidate in self.names:
+            number += 1
+            candidate = f"{name}_{number}"
+        self.names.add(candidate)
+        return candidate
+
+    def _survey(self) -> Iterator[dict]:
+        q = self.questionnaire
+        referenced = set().union(*(x.relevant.questions() for x in q.questions if x.relevant))
+        for number, page in enumerate(q.pages):
+            name = page.name
+            if name in referenced:  # ${name} must name one element only
+                name = self._unique(f"{name}_page")
+            yield {
+                "type": "begin group",
+                "name": name,
+                "appearance": FIELD_LIST,
+                **self._texts("label", page.title),
+            }
+            if number == 0 and q.description:
+                yield {
+                    "type": "note",
+                    "name": self._unique("description"),
+                    **self._texts("label", q.description),
+                }
+            if page.intro:
+                yield {
+                    "type": "note",
+                    "name": self._unique(f"{page.name}_intro"),
+                    **self._texts("label", page.intro),
+                }
+            for question in page.questions:
+                yield from self._question(question)
+            yield {"type": "end group", "name": name}
+
+    def _question(self, question: Question) -> Iterator[dict]:
+        kind = question.type
+        row = {
+            "name": question.name,
+            **self._texts("label", question.label),
+            **self._texts("hint", question.hint),
+        }
+        relevant = self.raw_questions.get(question.name, {}).get("relevant")
+        if relevant is not None:
+            from surveyapp.xlsform.relevant import from_condition
+
+            row["relevant"] = from_condition(relevant, self.item_names)
+        required = {"required": "yes"} if question.required and question.kind.is_answer else {}
+        if kind == "grid":
+            scale = self._list(question, question.choices)
+            yield {**row, "type": "begin group", "appearance": TABLE_LIST}
+            for item in question.items:
+                yield {
+                    "type": f"select_one {scale}",
+                    "name": item.name,
+                    **required,
+                    **self._texts("label", item.label),
+                    **self._texts("hint", item.hint),
+                }
+            yield {"type": "end group", "name": question.name}
+            return
+        row.update(required)
+        if kind == "select_one":
+            row["type"] = f"select_one {self._list(question, question.choices)}"
+            if question.appearance == "dropdown":
+                row["appearance"] = MINIMAL
+        elif kind == "select_multiple":
+            row["type"] = f"select_multiple {self._list(question, question.choices)}"
+            row.update(self._count_constraint(question))
+        elif kind == "rank":
+            row["type"] = f"rank {self._list(question, question.items)}"
+        elif kind == "text":
+            row["type"] = "text"
+            if question.multiline:
+                row["appearance"] = MULTILINE
+            if question.max_length != question.kind.default_max_length(question.appearance):
+                row["constraint"] = f"string-length(.) <= {question.max_length}"
+                row.update(
+                    self._plural(
+                        "Please keep this under %(num)d character.",
+                        "Please keep this under %(num)d characters.",
+                        question.max_length,
+                    )
+                )
+        elif kind in ("integer", "decimal", "date"):
+            row["type"] = kind
+            row.update(self._bounds(question))
+        elif kind == "note":
+            row["type"] = "note"
+        else:  # a type the format gains later: refused rather than written wrong
+            raise ValueError(f"question '{question.name}': type {kind} has no XLSForm export")
+        yield row
+
+    def _bounds(self, question: Question) -> dict:
+        low, high = question.min, question.max
+        if low is None and high is None:
+            return {}
+        dated = question.type == "date"
+
+        def literal(bound):
+            return f"date('{bound.isoformat()}')" if dated else _number(bound)
+
+        tests = []
+        if low is not None:
+            tests.append(f". >= {literal(low)}")
+        if high is not None:
+            tests.append(f". <= {literal(high)}")
+        what = "date" if dated else "number"
+        shown = {"low": _shown(low), "high": _shown(high)} if dated else {"low": low, "high": high}
+        if low is not None and high is not None:
+            key = "from %(low)s to %(high)s." if dated else "from %(low)g to %(high)g."
+        elif low is not None:
+            key = "on or after %(low)s." if dated else "of at least %(low)g."
+        else:
+            key = "on or before %(high)s." if dated else "of at most %(high)g."
+        message = f"Please give a {what} {key}"
+        used = {k: v for k, v in shown.items() if f"%({k})" in message}
+        return {"constraint": " and ".join(tests), **self._messages(message, **used)}
+
+    def _count_constraint(self, question: Question) -> dict:
+        low, high = question.min_choices, question.max_choices
+        if low is None and high is None:
+            return {}
+        tests = []
+        if low is not None:
+            tests.append(f"count-selected(.) >= {low}")
+        if high is not None:
+            tests.append(f"count-selected(.) <= {high}")
+        constraint = {"constraint": " and ".join(tests)}
+        if high is None:
+            return {**constraint, **self._plural(*["Please choose at least %(num)d."] * 2, low)}
+        if not low:
+            return {**constraint, **self._plural(*["Please choose at most %(num)d."] * 2, high)}
+        return {
+            **constraint,
+            **self._messages("Please choose between %(low)d and %(high)d.", low=low, high=high),
+        }
+
+    def _plural(self, singular: str, plural: str, num: int) -> dict:
+        return {
+            language_column("constraint_message", lang): self.catalogues[lang].ngettext(
+                singular, plural, num
+            )
+            % {"num": num}
+            for lang in self.languages
+        }
+
+    def _list(self, question: Question, entries) -> str:
+        """Return the list name of a question's choices (or rank items), adding it once."""
+        raw = self.raw_questions.get(question.name, {}).get("choices")
+        key = ("list", raw) if isinstance(raw, str) else ("question", question.name)
+        if key in self.list_names:
+            return self.list_names[key]
+        wanted = raw if isinstance(raw, str) else question.name
+        name, number = wanted, 1
+        while name in self.lists:
+            number += 1
+            name = f"{wanted}_{number}"
+        self.list_names[key] = name
+        rows = []
+        for entry in entries:
+            row = {"list_name": name, "name": entry.name, **self._texts("label", entry.label)}
+            if getattr(entry, "value", None) is not None:
+                row[SCORE] = entry.value
+            if getattr(entry, "missing", False):
+                row[MISSING] = "yes"
+            rows.append(row)
+        self.lists[name] = rows
+        return name
+
+
+def _number(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _shown(bound: date | None) -> str | None:
+    return bound.isoformat() if bound is not None else None
+
+
+@functools.cache
+def _catalogue(language: str) -> NullTranslations:
+    """The web form's messages in a language, read from its catalogue (English if none)."""
+    source = _TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+    if not source.exists():
+        return NullTranslations()
+    with source.open("rb") as handle:
+        catalogue = read_po(handle)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)  # fuzzy translations left out, as pybabel compile does
+    compiled.seek(0)
+    return Translations(compiled)

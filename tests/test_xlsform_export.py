@@ -1,0 +1,267 @@
+"""XLSForm export: what pyxform converts without warning, from the command and the workspace."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pyxform.xls2xform import convert
+
+from surveyapp.questionnaire.loading import load_questionnaire, parse_questionnaire
+from surveyapp.questionnaire.model import QuestionnaireError
+from surveyapp.xlsform.exporting import export_xlsform
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _loadable(paths):
+    found = []
+    for path in sorted(paths):
+        try:
+            load_questionnaire(path)
+        except QuestionnaireError:
+            continue
+        found.append(path)
+    return found
+
+
+SHIPPED = sorted((ROOT / "questionnaires").glob("*.yaml"))
+TEST_FORMS = _loadable(DATA.glob("*.yaml"))
+
+
+def exported(questionnaire) -> bytes:
+    body = io.BytesIO()
+    export_xlsform(questionnaire, body)
+    return body.getvalue()
+
+
+def sheets(content: bytes) -> dict[str, list[dict]]:
+    """Return each sheet's rows as mappings of header to the non-empty cells."""
+    workbook = load_workbook(io.BytesIO(content))
+    result = {}
+    for sheet in workbook:
+        header, *rows = sheet.iter_rows(values_only=True)
+        result[sheet.title] = [
+            {key: value for key, value in zip(header, row, strict=True) if value is not None}
+            for row in rows
+        ]
+    return result
+
+
+def converted(content: bytes) -> str:
+    """Return pyxform's XForm of an XLSForm, asserting it gave no warning."""
+    warnings: list[str] = []
+    result = convert(io.BytesIO(content), warnings=warnings, file_type=".xlsx")
+    assert warnings == []
+    return result.xform
+
+
+def survey_row(form, name: str) -> dict:
+    [row] = [r for r in form["survey"] if r.get("name") == name and r["type"] != "end group"]
+    return row
+
+
+def test_the_shipped_forms_and_test_forms_are_there():
+    assert [p.name for p in SHIPPED] == ["constituents.yaml", "staff.yaml"]
+    assert {p.name for p in TEST_FORMS} >= {"demo.yaml", "demo_trilingual.yaml"}
+
+
+@pytest.mark.parametrize("path", SHIPPED + TEST_FORMS, ids=lambda p: p.name)
+def test_pyxform_converts_every_export_without_error_or_warning(path):
+    questionnaire = load_questionnaire(path)
+    xform = converted(exported(questionnaire))
+    for question in questionnaire.questions:
+        assert f"/{question.name}" in xform
+
+
+def test_the_staff_questionnaire_keeps_its_languages_pages_grids_and_ranking():
+    questionnaire = load_questionnaire(ROOT / "questionnaires" / "staff.yaml")
+    form = sheets(exported(questionnaire))
+    assert form["settings"] == [
+        {
+            "form_id": "staff",
+            "form_title": "Survey of ILO staff",
+            "default_language": "English (en)",
+            "version": questionnaire.version,
+        }
+    ]
+    groups = [r for r in form["survey"] if r["type"] == "begin group"]
+    pages = [r for r in groups if r.get("appearance") == "field-list"]
+    assert [r["name"] for r in pages] == [p.name for p in questionnaire.pages]
+    assert pages[0]["label::French (fr)"] == "À propos de vous"
+    grids = [q for q in questionnaire.questions if q.type == "grid"]
+    assert [r["name"] for r in groups if r.get("appearance") == "table-list"] == [
+        q.name for q in grids
+    ]
+    region = survey_row(form, "region")
+    assert region["type"] == "select_one region" and region["required"] == "yes"
+    assert region["label::Spanish (es)"] == "¿En qué región trabaja?"
+    assert region["hint::French (fr)"].startswith("Choisissez «\u00a0Mondial / siège\u00a0»")
+    assert survey_row(form, "pillars")["type"] == "rank pillars"
+    assert survey_row(form, "constraints")["appearance"] == "multiline"
+    years = survey_row(form, "years")
+    assert years["constraint"] == ". >= 0 and . <= 50"
+    assert years["relevant"] == "${fp_project} = 'yes'"
+    assert years["constraint_message::French (fr)"] == (
+        "Veuillez indiquer un nombre compris entre 0 et 50."
+    )
+    agreement = [c for c in form["choices"] if c["list_name"] == "agreement"]
+    assert [(c["name"], c.get("score"), c.get("missing")) for c in agreement] == [
+        ("agree", 4, None),
+        ("somewhat_agree", 3, None),
+        ("somewhat_disagree", 2, None),
+        ("disagree", 1, None),
+        ("dont_know", None, "yes"),
+    ]
+    assert agreement[-1]["label::Spanish (es)"] == "No sé"
+
+
+def test_a_grid_is_a_table_list_of_selects_named_after_its_items():
+    questionnaire = load_questionnaire(DATA / "demo.yaml")
+    form = sheets(exported(questionnaire))
+    rows = form["survey"]
+    start = rows.index(survey_row(form, "statements"))
+    assert rows[start] == {
+        "type": "begin group",
+        "name": "statements",
+        "label::English (en)": "Do you agree?",
+        "label::French (fr)": "Do you agree?",
+        "appearance": "table-list",
+    }
+    assert rows[start + 1 : start + 4] == [
+        {"type": "select_one agreement", "name": "one", "required": "yes",
+         "label::English (en)": "Statement one", "label::French (fr)": "Statement one"},
+        {"type": "select_one agreement", "name": "two", "required": "yes",
+         "label::English (en)": "Statement two", "label::French (fr)": "Statement two"},
+        {"type": "end group", "name": "statements"},
+    ]  # fmt: skip
+    xform = converted(exported(questionnaire))
+    assert 'appearance="list-nolabel"' in xform  # pyxform's table-list, header row and all
+    assert 'appearance="label"' in xform
+
+
+def test_the_demo_types_constraints_and_conditions():
+    questionnaire = load_questionnaire(DATA / "demo.yaml")
+    form = sheets(exported(questionnaire))
+    assert survey_row(form, "organisation")["appearance"] == "minimal"  # dropdown
+    topics = survey_row(form, "topics")
+    assert topics["type"] == "select_multiple topics"
+    assert topics["constraint"] == "count-selected(.) <= 2"
+    assert topics["constraint_message::French (fr)"] == "Veuillez choisir au plus 2 réponses."
+    assert survey_row(form, "media_note")["type"] == "note"
+    assert survey_row(form, "media_partner")["relevant"] == "selected(${topics}, 'media')"
+    countries = survey_row(form, "countries")
+    assert countries["type"] == "integer" and countries["required"] == "yes"
+    assert countries["constraint"] == ". >= 1 and . <= 54"
+    assert countries["relevant"] == "${region} = 'africa'"
+    assert survey_row(form, "share")["type"] == "decimal"
+    constraints = survey_row(form, "constraints")
+    assert constraints["constraint"] == "string-length(.) <= 50"  # max_length: 50
+    assert constraints["constraint_message::English (en)"] == (
+        "Please keep this under 50 characters."
+    )
+    assert "constraint" not in survey_row(form, "region_other")  # the default length
+    pillars = [c["name"] for c in form["choices"] if c["list_name"] == "pillars"]
+    assert pillars == ["a", "b", "c"]
+    # a text given in English only is given in English in the French column too
+    assert survey_row(form, "region_other")["label::French (fr)"] == "Which region?"
+    xform = converted(exported(questionnaire))
+    assert 'jr:constraintMsg="jr:itext(' in xform
+    assert "odk:rank" in xform
+
+
+def test_conditions_on_grid_items_name_the_item_question():
+    form = sheets(exported(load_questionnaire(DATA / "demo_trilingual.yaml")))
+    relevants = {r["name"]: r["relevant"] for r in form["survey"] if "relevant" in r}
+    assert "${one} = 'disagree'" in relevants.values()
+    assert not any("statements." in text for text in relevants.values())
+
+
+def definition(**changes) -> dict:
+    raw = {
+        "id": "small",
+        "title": "Small",
+        "pages": [
+            {
+                "name": "office",
+                "title": "Office",
+                "intro": "About your office.",
+                "questions": [
+                    {"name": "office", "type": "select_one", "label": "=Office",
+                     "choices": [{"name": "hq", "label": "HQ"},
+                                 {"name": "field", "label": "Field"}]},
+                    {"name": "started", "type": "date", "label": "Started",
+                     "min": "2020-01-01", "max": "2026-11-02"},
+                ],
+            },
+            {
+                "name": "more",
+                "questions": [
+                    {"name": "why", "type": "text", "label": "Why?",
+                     "relevant": {"question": "office", "equals": "field"}},
+                ],
+            },
+        ],
+    }  # fmt: skip
+    return {**raw, **changes}
+
+
+def test_a_page_named_like_a_question_in_a_condition_gets_a_group_name_of_its_own():
+    questionnaire = parse_questionnaire(definition(description="Welcome."))
+    content = exported(questionnaire)
+    form = sheets(content)
+    names = [r["name"] for r in form["survey"] if r["type"] == "begin group"]
+    assert names == ["office_page", "more"]
+    assert [r["name"] for r in form["survey"][1:3]] == ["description", "office_intro"]
+    assert form["survey"][1]["label::English (en)"] == "Welcome."
+    assert form["settings"][0]["default_language"] == "English (en)"
+    converted(content)
+
+
+def test_dates_bounds_and_a_label_that_looks_like_a_formula():
+    content = exported(parse_questionnaire(definition()))
+    started = survey_row(sheets(content), "started")
+    assert started["constraint"] == ". >= date('2020-01-01') and . <= date('2026-11-02')"
+    assert started["constraint_message::English (en)"] == (
+        "Please give a date from 2020-01-01 to 2026-11-02."
+    )
+    cell = load_workbook(io.BytesIO(content))["survey"]["C4"]
+    assert cell.value == "=Office" and cell.data_type == "s"
+    converted(content)
+
+
+def test_the_command_writes_the_form_whole(run, tmp_path):
+    target = tmp_path / "out" / "staff.xlsx"
+    run("export-xlsform", "staff", "-o", target, expect=2)  # no folder out/: said, not made
+    target.parent.mkdir()
+    result = run("export-xlsform", "staff", "-o", target)
+    assert "staff: XLSForm written to" in result.output
+    assert list(target.parent.iterdir()) == [target]  # no partial file left beside it
+    converted(target.read_bytes())
+    assert sheets(target.read_bytes())["settings"][0]["form_id"] == "staff"
+
+
+def test_the_command_needs_a_known_survey_and_an_output(run, tmp_path):
+    result = run("export-xlsform", "nosuch", "-o", tmp_path / "x.xlsx", expect=2)
+    assert "no survey 'nosuch'" in result.output
+    assert "Missing option '-o'" in run("export-xlsform", "staff", expect=2).output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_survey_page_downloads_the_xlsform(client, auth, run, tmp_path):
+    assert client.get("/evaluate/surveys/demo/xlsform.xlsx").status_code == 302
+    auth.sign_in()
+    page = client.get("/evaluate/surveys/demo").get_data(as_text=True)
+    assert "/evaluate/surveys/demo/xlsform.xlsx" in page
+    assert "Download as XLSForm" in page
+    download = client.get("/evaluate/surveys/demo/xlsform.xlsx")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == 'attachment; filename="demo-xlsform.xlsx"'
+    assert download.mimetype.endswith("spreadsheetml.sheet")
+    converted(download.data)
+    run("export-xlsform", "demo", "-o", tmp_path / "demo.xlsx")
+    assert sheets(download.data) == sheets((tmp_path / "demo.xlsx").read_bytes())
+    assert client.get("/evaluate/surveys/nosuch/xlsform.xlsx").status_code == 404
