@@ -867,6 +867,37 @@ def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify,
         click.echo(f"chart written to {path}", err=True)
 
 
+@main.command("import-xlsform")
+@click.argument("form", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=OUTPUT, help="YAML file ('-' or none: stdout).")
+def import_xlsform_command(form, output):
+    """Convert an XLSForm (.xlsx or .xls, as KoboToolbox or ODK) into a questionnaire file.
+
+    pyxform validates the form first. What the format cannot say is refused with the
+    sheet, row and column; what is changed or left out (metadata, renamed ids, constraints
+    not enforced) is listed on stderr. Nothing is written when the form is refused.
+    """
+    from exports._files import replaced
+    from surveyapp.xlsform.errors import XLSFormError
+    from surveyapp.xlsform.importing import import_xlsform, questionnaire_yaml
+
+    try:
+        survey, notes = import_xlsform(form)
+    except XLSFormError as error:
+        click.echo(f"{form}: {error}", err=True)
+        sys.exit(1)
+    for note in notes:
+        click.echo(f"{form}: note: {note}", err=True)
+    with replaced(output or STDOUT) as path:
+        path.write_text(questionnaire_yaml(survey, Path(form).name), encoding="utf-8")
+    questions = sum(len(page["questions"]) for page in survey["pages"])
+    click.echo(
+        f"survey '{survey['id']}' ({len(survey['pages'])} pages, {questions} questions) "
+        f"written to {_shown(output or STDOUT)}",
+        err=True,
+    )
+
+
 @main.command("export-xlsform")
 @click.argument("survey")
 @click.option("-o", "--output", type=OUTPUT, required=True,
@@ -932,6 +963,7 @@ EXAMPLES = {
     "chart": "surveyapp chart staff,constituents --by language -o figures/agreement.png",
     "check": "surveyapp check questionnaires/staff.yaml",
     "export-xlsform": "surveyapp export-xlsform staff -o staff.xlsx",
+    "import-xlsform": "surveyapp import-xlsform household.xlsx -o questionnaires/household.yaml",
 }
 
 
