@@ -47,6 +47,24 @@ OTHER, MEDIA = (
             "your answer to “In how many countries do you work?” is more than 2.5",
         ),
         ({"question": "pillars.a", "equals": 1}, "your answer to “Pillar A” is “1”"),
+        (
+            {"question": "countries", "above": 2},
+            "your answer to “In how many countries do you work?” is more than 2",
+        ),
+        (
+            {"not": {"question": "countries", "above": 2}},
+            "your answer to “In how many countries do you work?” is at most 2",
+        ),
+        ({"question": "pillars.a", "below": 3}, "your answer to “Pillar A” is less than 3"),
+        (
+            {"not": {"question": "pillars.a", "below": 3}},
+            "your answer to “Pillar A” is at least 3",
+        ),
+        (
+            {"question": "countries", "min": 2, "max": 10},
+            "your answer to “In how many countries do you work?” is at least 2 and your answer"
+            " to “In how many countries do you work?” is at most 10",
+        ),
         ({"all": [OTHER, MEDIA]}, "you chose “Other” and you chose “Media”"),
         ({"any": [OTHER, MEDIA]}, "you chose “Other” or you chose “Media”"),
         (
@@ -57,6 +75,36 @@ OTHER, MEDIA = (
 )
 def test_condition_in_words(raw, words):
     assert describe(parse_condition(raw, EARLIER), DEMO.question) == words
+
+
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        (
+            {"question": "started", "above": "2026-01-31"},
+            "your answer to “Started” is after 2026-01-31",
+        ),
+        (
+            {"question": "started", "below": "2026-01-31"},
+            "your answer to “Started” is before 2026-01-31",
+        ),
+        (
+            {"not": {"question": "started", "above": "2026-01-31"}},
+            "your answer to “Started” is on or before 2026-01-31",
+        ),
+        (
+            {"not": {"question": "started", "below": "2026-01-31"}},
+            "your answer to “Started” is on or after 2026-01-31",
+        ),
+    ],
+)
+def test_strict_date_bounds_in_words(raw, words):
+    started = parse_questionnaire(
+        {"id": "days", "title": "Days", "pages": [{"name": "one", "title": "One", "questions": [
+            {"name": "started", "type": "date", "label": "Started"}]}]}
+    )  # fmt: skip
+    earlier = {q.name: q for q in started.questions}
+    assert describe(parse_condition(raw, earlier), started.question) == words
 
 
 def test_condition_in_words_takes_the_respondents_language():

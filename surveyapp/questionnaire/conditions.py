@@ -10,8 +10,23 @@ from surveyapp.questionnaire.model import translate
 from surveyapp.questionnaire.types import QuestionType, types_allowing
 from surveyapp.questionnaire.wording import N_, gettext, listed, quoted
 
-TESTS = ("equals", "not_equals", "in", "not_in", "contains", "answered", "min", "max")
+TESTS = (
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "contains",
+    "answered",
+    "min",
+    "max",
+    "above",
+    "below",
+)
 COMBINATIONS = ("all", "any", "not")
+# the tests that bound an ordered answer from below and from above: one of each may share a
+# mapping ({question: years, min: 2, max: 10} is between 2 and 10)
+LOWER, UPPER = ("min", "above"), ("max", "below")
+BOUNDS = LOWER + UPPER
 
 
 @dataclass(frozen=True)
@@ -32,8 +47,8 @@ class Condition:
         The conditions a combination combines.
     kind : QuestionType, optional
         The type of the question read, which says what counts as an answer and how
-        `min` and `max` compare; without it an answer is any non-empty value, compared
-        as a number.
+        `min`, `max`, `above` and `below` compare; without it an answer is any non-empty
+        value, compared as a number.
     """
 
     test: str
@@ -76,7 +91,13 @@ class Condition:
         ordered = self.kind.ordered(value) if self.kind else _number(value)
         if ordered is None:
             return False
-        return ordered >= self.operand if self.test == "min" else ordered <= self.operand
+        if self.test == "min":
+            return ordered >= self.operand
+        if self.test == "max":
+            return ordered <= self.operand
+        if self.test == "above":
+            return ordered > self.operand
+        return ordered < self.operand
 
 
 def _number(value: Any) -> float | None:
@@ -120,8 +141,14 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
     if kind.has_items and not item and raw.keys() - {"question", "answered"}:
         raise ValueError(f"name an item of '{name}', as {name}.ITEM")
     tests = [key for key in raw if key != "question"]
+    if _between(tests):  # a lower and an upper bound: both hold
+        parts = [parse_condition({"question": column, t: raw[t]}, earlier) for t in tests]
+        return Condition("all", parts=tuple(parts))
     if len(tests) != 1 or tests[0] not in TESTS:
-        raise ValueError(f"a condition needs exactly one test of {', '.join(TESTS)}")
+        raise ValueError(
+            f"a condition needs exactly one test of {', '.join(TESTS)}"
+            " (or a lower bound, min or above, with an upper bound, max or below)"
+        )
     test = tests[0]
     if test not in kind.condition_tests:
         raise ValueError(_not_applicable(test, kind, name))
@@ -151,6 +178,15 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
         )
         return answered if operand else Condition("not", parts=(answered,))
     return Condition(test, question=name, column=column, operand=operand, kind=kind)
+
+
+def _between(tests: list[str]) -> bool:
+    """Whether a mapping's tests are one lower bound and one upper bound."""
+    return (
+        len(tests) == 2
+        and sum(t in LOWER for t in tests) == 1
+        and sum(t in UPPER for t in tests) == 1
+    )
 
 
 def describe(condition: Condition, question_of, language: str | None = None) -> str:
@@ -184,7 +220,7 @@ def _phrase(condition: Condition, question_of, language, positive: bool) -> str:
     if test == "answered":
         return _answered(_label(question, item, language), positive == condition.operand)
     label = quoted(_label(question, item, language))
-    if test in ("min", "max"):
+    if test in BOUNDS:
         bound = condition.operand
         if isinstance(bound, float) and bound.is_integer():
             bound = int(bound)
@@ -227,23 +263,31 @@ def _phrase(condition: Condition, question_of, language, positive: bool) -> str:
 
 
 # (test, holds) -> how a number and a date relate to the bound, in words
+_AT_LEAST = (
+    N_("your answer to %(question)s is at least %(bound)s"),
+    N_("your answer to %(question)s is on or after %(bound)s"),
+)
+_LESS = (
+    N_("your answer to %(question)s is less than %(bound)s"),
+    N_("your answer to %(question)s is before %(bound)s"),
+)
+_AT_MOST = (
+    N_("your answer to %(question)s is at most %(bound)s"),
+    N_("your answer to %(question)s is on or before %(bound)s"),
+)
+_MORE = (
+    N_("your answer to %(question)s is more than %(bound)s"),
+    N_("your answer to %(question)s is after %(bound)s"),
+)
 _RELATIONS = {
-    ("min", True): (
-        N_("your answer to %(question)s is at least %(bound)s"),
-        N_("your answer to %(question)s is on or after %(bound)s"),
-    ),
-    ("min", False): (
-        N_("your answer to %(question)s is less than %(bound)s"),
-        N_("your answer to %(question)s is before %(bound)s"),
-    ),
-    ("max", True): (
-        N_("your answer to %(question)s is at most %(bound)s"),
-        N_("your answer to %(question)s is on or before %(bound)s"),
-    ),
-    ("max", False): (
-        N_("your answer to %(question)s is more than %(bound)s"),
-        N_("your answer to %(question)s is after %(bound)s"),
-    ),
+    ("min", True): _AT_LEAST,
+    ("min", False): _LESS,
+    ("max", True): _AT_MOST,
+    ("max", False): _MORE,
+    ("above", True): _MORE,
+    ("above", False): _AT_MOST,
+    ("below", True): _LESS,
+    ("below", False): _AT_LEAST,
 }
 
 

@@ -150,7 +150,7 @@ class QuestionType:
 
     def condition_operand(self, question: Question, test: str, value: Any) -> Any:
         """Return the operand of a condition test on this question, or raise ValueError."""
-        if test in ("min", "max"):
+        if test in ("min", "max", "above", "below"):
             return _bound(test, value)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ValueError(f"compare with a choice name or a number, not {value!r}")
@@ -198,7 +198,7 @@ class QuestionType:
         return [c.name for c in question.columns() if self.is_given(row.get(c.name))]
 
     def ordered(self, value: Any) -> Any:
-        """Return a value as conditions' `min` and `max` compare it, or None if unreadable."""
+        """Return a value as conditions' bounds (`min`, `above`...) compare it, or None."""
         try:
             return float(value)
         except (TypeError, ValueError):

@@ -83,7 +83,7 @@ class Date(QuestionType):
 
     name = "date"
     keys = ("min", "max", "required")
-    condition_tests = EQUALITY_TESTS | {"answered", "min", "max"}
+    condition_tests = EQUALITY_TESTS | {"answered", "min", "max", "above", "below"}
     value_format = "ISO date (YYYY-MM-DD)"
     measure = "scale"
 
@@ -99,7 +99,7 @@ class Date(QuestionType):
             day = self.read_bound(value)
         except ValueError as error:
             raise ValueError(f"'{test}' {error}") from None
-        return day if test in ("min", "max") else day.isoformat()
+        return day if test in ("min", "max", "above", "below") else day.isoformat()
 
     def ordered(self, value):
         return parse_iso_date(value)

@@ -26,7 +26,7 @@ class _NumberType(QuestionType):
     keys = ("min", "max", "required")
     numeric = True
     measure = "scale"
-    condition_tests = EQUALITY_TESTS | {"answered", "min", "max"}
+    condition_tests = EQUALITY_TESTS | {"answered", "min", "max", "above", "below"}
     field_class: type = NumberField
     inputmode = "decimal"
 

@@ -25,7 +25,7 @@ class Rank(QuestionType):
     keys = ("items", "required")
     sql_type = int
     has_items = True
-    condition_tests = EQUALITY_TESTS | {"answered", "min", "max"}
+    condition_tests = EQUALITY_TESTS | {"answered", "min", "max", "above", "below"}
     measure = "ordinal"
 
     def columns(self, question):
