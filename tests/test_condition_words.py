@@ -113,7 +113,7 @@ def test_condition_in_words_takes_the_respondents_language():
 
 
 def _page(relevant) -> tuple:
-    """A questionnaire whose second page asks `kind` and `years`, then `which` if `relevant`."""
+    """A questionnaire whose second page asks kind, years and since, then which if `relevant`."""
     questionnaire = parse_questionnaire(
         {
             "id": "rules",
@@ -135,6 +135,7 @@ def _page(relevant) -> tuple:
                         {"name": "kind", "type": "select_multiple", "label": "Kind", "choices": [
                             {"name": "a", "label": "A"}, {"name": "b", "label": "B"}]},
                         {"name": "years", "type": "integer", "label": "Years"},
+                        {"name": "since", "type": "date", "label": "Since"},
                         {"name": "which", "type": "text", "label": "Which?", "relevant": relevant},
                     ],
                 },
@@ -173,8 +174,16 @@ def _page(relevant) -> tuple:
             {"region": "africa"},
             ["any", False, ["has", "kind", "a"]],
         ),
+        # bounds: the kind of answer says how the script reads it
+        ({"question": "years", "min": 5}, {}, ["ge", "years", 5, "number"]),
+        ({"question": "years", "below": 2.5}, {}, ["lt", "years", 2.5, "number"]),
+        (
+            {"question": "years", "min": 2, "max": 10},
+            {},
+            ["all", ["ge", "years", 2, "number"], ["le", "years", 10, "number"]],
+        ),
+        ({"question": "since", "above": "2026-01-31"}, {}, ["gt", "since", "2026-01-31", "date"]),
         # tests the script does not mirror leave the question shown
-        ({"question": "years", "min": 5}, {}, None),
         ({"question": "kind", "answered": True}, {}, None),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from surveyapp.questionnaire.conditions import Condition, describe
@@ -13,6 +14,7 @@ from surveyapp.questionnaire.model import Page, Question, Questionnaire
 NOT_SHOWN = "answered, but the question is not shown for these answers"
 # How static/conditions.js names the tests it mirrors
 SCRIPT_TESTS = {"equals": "eq", "not_equals": "ne", "in": "in", "not_in": "ni"}
+SCRIPT_BOUNDS = {"min": "ge", "max": "le", "above": "gt", "below": "lt"}
 
 
 def same_page_names(page: Page) -> set[str]:
@@ -116,7 +118,8 @@ def _script_rule(condition: Condition, on_page: set[str], row: dict[str, Any]) -
     """Return a condition as static/conditions.js tests it, or None if the script cannot.
 
     A test of an earlier page is decided already: it becomes true or false. On the same
-    page the script tests equals, not_equals, in, not_in and contains.
+    page the script tests equals, not_equals, in, not_in, contains and the bounds (min,
+    max, above, below) of numbers, dates and ranks.
     """
     if condition.test in ("all", "any", "not"):
         parts = [_script_rule(part, on_page, row) for part in condition.parts]
@@ -125,6 +128,11 @@ def _script_rule(condition: Condition, on_page: set[str], row: dict[str, Any]) -
         return condition.holds(row)
     if condition.test == "contains":
         return ["has", condition.question, condition.column.partition(".")[2]]
+    if condition.test in SCRIPT_BOUNDS:
+        bound = condition.operand
+        kind = "date" if isinstance(bound, date) else "number"
+        shown = bound.isoformat() if kind == "date" else bound
+        return [SCRIPT_BOUNDS[condition.test], condition.column, shown, kind]
     if condition.test in SCRIPT_TESTS:
         operand = condition.operand
         return [

@@ -698,6 +698,12 @@ CONDITIONS = {
                     "label": "Your senior role?",
                     "relevant": {"question": "years", "min": 5},
                 },
+                {
+                    "name": "newcomer",
+                    "type": "text",
+                    "label": "How did you join?",
+                    "relevant": {"question": "years", "min": 0, "max": 1},
+                },
             ],
         },
         {
@@ -859,7 +865,7 @@ def _visible(page, name: str) -> bool:
 def test_script_shows_a_question_only_while_its_condition_holds(
     test_questionnaires_server, browser, artifacts
 ):
-    """static/conditions.js mirrors equals, in, contains and all on the same page."""
+    """static/conditions.js mirrors equals, in, contains, bounds and all on the same page."""
     base, _ = test_questionnaires_server
     context = browser.new_context(**PHONE)  # the real CSP applies: the script is 'self'
     page = context.new_page()
@@ -867,25 +873,26 @@ def test_script_shows_a_question_only_while_its_condition_holds(
     _csp_errors(page, errors)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(base + "/s/conditions/open")
-    names = ("role_other", "media_which", "both", "office_detail", "senior")
+    names = ("role_other", "media_which", "both", "office_detail")
     seen = lambda: {name: _visible(page, name) for name in names}  # noqa: E731
-    hidden = dict.fromkeys(names[:4], False)
-    assert seen() == {**hidden, "senior": True}  # `min` is not mirrored: left shown
+    hidden = dict.fromkeys(names, False)
+    assert seen() == hidden
+    assert not _visible(page, "senior") and not _visible(page, "newcomer")  # no years yet
     assert page.locator("#if-senior .condition").inner_text() == (
         "Only if your answer to “Years in the ILO” is at least 5:"
     )
+    years = page.locator("#years")
+    for typed, senior, newcomer in (("4", False, False), ("5", True, False), ("1", False, True),
+                                    ("0", False, True), ("", False, False)):  # fmt: skip
+        years.fill(typed)
+        assert (_visible(page, "senior"), _visible(page, "newcomer")) == (senior, newcomer), typed
+    years.fill("7")
     page.get_by_label("Other", exact=True).check()
-    assert seen() == {**hidden, "role_other": True, "senior": True}
+    assert seen() == {**hidden, "role_other": True}
     page.get_by_label("Media", exact=True).check()
-    assert seen() == {
-        **hidden,
-        "role_other": True,
-        "media_which": True,
-        "both": True,
-        "senior": True,
-    }
+    assert seen() == {**hidden, "role_other": True, "media_which": True, "both": True}
     page.get_by_label("Staff", exact=True).check()
-    assert seen() == {**hidden, "media_which": True, "senior": True}
+    assert seen() == {**hidden, "media_which": True}
     page.get_by_label("Where do you work?").select_option("country")
     assert _visible(page, "office_detail")
     page.get_by_label("Where do you work?").select_option("hq")

@@ -2,7 +2,9 @@
    condition holds, as the answers change. The server decides what is kept; without this
    script every such question is shown with its condition in words. A rule (data-if) is
    true, false, ["eq"|"ne", field, value], ["in"|"ni", field, [values]],
-   ["has", field, value] (a ticked box) or ["all"|"any"|"not", rule...]. */
+   ["has", field, value] (a ticked box), ["ge"|"le"|"gt"|"lt", field, bound, "number"|"date"]
+   (min, max, above, below: an answer that is no number or date passes none) or
+   ["all"|"any"|"not", rule...]. */
 (function () {
   "use strict";
   var form = document.querySelector("form");
@@ -24,6 +26,35 @@
     return false;
   }
 
+  var NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+  var DATE = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/;
+
+  // an answer as the server orders it against a bound (a number, or an ISO date's text);
+  // null when it is none, as on the server
+  function ordered(text, kind) {
+    if (kind === "date") {
+      var day = DATE.exec(text);
+      if (!day) return null;
+      var when = new Date(Date.UTC(+day[1], +day[2] - 1, +day[3]));
+      var real = when.getUTCFullYear() === +day[1] && when.getUTCMonth() === +day[2] - 1
+        && when.getUTCDate() === +day[3];
+      return real ? day[1] + "-" + day[2] + "-" + day[3] : null;
+    }
+    return NUMBER.test(text) ? Number(text) : null;
+  }
+
+  function bounded(test, name, bound, kind) {
+    var answer = ordered(value(name), kind);
+    if (answer === null) return false;
+    switch (test) {
+      case "ge": return answer >= bound;
+      case "le": return answer <= bound;
+      case "gt": return answer > bound;
+      case "lt": return answer < bound;
+    }
+    return false;
+  }
+
   function holds(rule) {
     if (rule === true || rule === false) return rule;
     var parts = rule.slice(1);
@@ -36,6 +67,8 @@
       case "in": return parts[1].indexOf(value(parts[0])) >= 0;
       case "ni": return parts[1].indexOf(value(parts[0])) < 0;
       case "has": return ticked(parts[0], parts[1]);
+      case "ge": case "le": case "gt": case "lt":
+        return bounded(rule[0], parts[0], parts[1], parts[2]);
     }
     return true;  // a test this script does not know: leave the question shown
   }
