@@ -6,6 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -28,6 +29,8 @@ READ = [
     ("(${office} = 'hq')", OFFICE_IS_HQ),
     ("${office} != 'hq'", {"question": "office", "not_equals": "hq"}),
     ('${office} = "it\'s"', {"question": "office", "equals": "it's"}),
+    ("${office}=\u2018hq\u2019", OFFICE_IS_HQ),  # as a spreadsheet may write it
+    ("selected(${office}, \u201chq\u201d)", {"question": "office", "contains": "hq"}),
     ("${office} = '5'", {"question": "office", "equals": "5"}),
     ("${count} = 3", {"question": "count", "equals": 3}),
     ("selected(${partners}, 'media')", {"question": "partners", "contains": "media"}),
@@ -353,3 +356,30 @@ def test_the_readme_s_conditions_pass_check(tmp_path):
     assert result.exit_code == 0, result.output
     for condition in conditions:  # and each goes round the XLSForm
         assert to_condition(from_condition(condition)) == condition
+
+
+def _form_expressions() -> list[tuple[str, str]]:
+    """Every `relevant` of the survey sheets of the stored forms written by others."""
+    found = []
+    for path in sorted((ROOT / "tests" / "data" / "xlsforms").glob("*.xlsx")):
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        sheet = next((workbook[n] for n in workbook.sheetnames if n.lower() == "survey"), None)
+        rows = list(sheet.iter_rows(values_only=True)) if sheet is not None else []
+        if not rows:
+            continue
+        head = [str(h or "").strip().lower() for h in rows[0]]
+        columns = [i for i, h in enumerate(head) if h in ("relevant", "relevance")]
+        for row in rows[1:]:
+            found += [(path.name, str(row[i])) for i in columns if i < len(row) and row[i]]
+        workbook.close()
+    return found
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # openpyxl on extensions it drops
+def test_the_conditions_of_real_forms_are_read():
+    expressions = _form_expressions()
+    assert len(expressions) >= 10
+    for form, expression in expressions:
+        condition = to_condition(expression)
+        assert condition, (form, expression)
+        assert to_condition(from_condition(condition)) == condition, (form, expression)

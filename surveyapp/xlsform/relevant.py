@@ -3,7 +3,8 @@
 The subset read: `${q} = 'x'`, `${q} != 'x'`, `selected(${q}, 'x')`, comparisons with a
 number or a date (`${age} >= 18`, `${day} < date('2026-01-31')`), `${q} = ''` and
 `${q} != ''` (not answered, answered), `count-selected(${q}) > 0` (= 0), `and`, `or`,
-`not(...)` and parentheses. A small recursive-descent parser reads it (or < and < not and
+`not(...)` and parentheses; quotes ' or " (or the "smart" quotes a spreadsheet may put in,
+as pyxform reads them). A small recursive-descent parser reads it (or < and < not and
 comparisons); nothing is evaluated. Anything else raises `XLSFormError` quoting the part
 that is not supported.
 """
@@ -41,6 +42,8 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+# "smart" quotes a spreadsheet put in, read as plain ones (as pyxform does)
+SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _ARITHMETIC = {"+", "-", "*", "div", "mod", "|"}
 SUPPORTED = (
@@ -74,8 +77,9 @@ class _Parser:
     """Reads one expression; each method reads one level of precedence."""
 
     def __init__(self, expression: str, names: dict[str, str], types: dict[str, str]):
-        self.expression, self.names, self.types = expression, names, types
-        self.tokens = _tokens(expression)
+        self.expression = expression.translate(SMART_QUOTES)
+        self.names, self.types = names, types
+        self.tokens = _tokens(self.expression)
         self.position = 0
 
     # where we are
