@@ -704,6 +704,13 @@ CONDITIONS = {
                     "label": "How did you join?",
                     "relevant": {"question": "years", "min": 0, "max": 1},
                 },
+                {"name": "joined", "type": "date", "label": "When did you join?"},
+                {
+                    "name": "recent",
+                    "type": "text",
+                    "label": "Your first impressions?",
+                    "relevant": {"question": "joined", "above": "2026-01-31"},
+                },
             ],
         },
         {
@@ -887,6 +894,10 @@ def test_script_shows_a_question_only_while_its_condition_holds(
         years.fill(typed)
         assert (_visible(page, "senior"), _visible(page, "newcomer")) == (senior, newcomer), typed
     years.fill("7")
+    joined = page.locator("#joined")  # a date picker: its value is YYYY-MM-DD or nothing
+    for typed, recent in (("2026-01-31", False), ("2026-02-01", True), ("", False)):
+        joined.fill(typed)
+        assert _visible(page, "recent") is recent, typed
     page.get_by_label("Other", exact=True).check()
     assert seen() == {**hidden, "role_other": True}
     page.get_by_label("Media", exact=True).check()
