@@ -322,6 +322,11 @@ def test_imported_conditions_hold_on_real_answers(expression, row, holds):
         ({"question": "years", "max": 2, "below": 3}, "a condition needs exactly one test"),
         ({"question": "years", "min": 2, "equals": 3}, "a condition needs exactly one test"),
         ({"question": "years", "above": "many"}, "'above' must be a number"),
+        ({"question": "years", "min": 10, "max": 2}, "'min' 10 is greater than 'max' 2"),
+        (
+            {"question": "started", "below": "2026-01-01", "above": "2026-02-01"},
+            "'above' 2026-02-01 is greater than 'below' 2026-01-01: the condition never holds",
+        ),
         ({"question": "started", "below": "soon"}, "'below' must be a date"),
     ],
 )

@@ -143,6 +143,12 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
     tests = [key for key in raw if key != "question"]
     if _between(tests):  # a lower and an upper bound: both hold
         parts = [parse_condition({"question": column, t: raw[t]}, earlier) for t in tests]
+        low, high = sorted(parts, key=lambda part: part.test not in LOWER)
+        if low.operand > high.operand:
+            raise ValueError(
+                f"'{low.test}' {low.operand} is greater than '{high.test}' {high.operand}:"
+                " the condition never holds"
+            )
         return Condition("all", parts=tuple(parts))
     if len(tests) != 1 or tests[0] not in TESTS:
         raise ValueError(
