@@ -4,7 +4,10 @@ The form is what pyxform converts without error or warning:
 
 - a page is a `begin group`/`end group` with appearance `field-list` (one screen), its
   title the group's label and its intro a note at its top; the survey's description is a
-  note at the top of the first page;
+  note at the top of the first page. A page named like a question is named `PAGE_page`,
+  since `${name}` must name one element only;
+- names are the questionnaire's ids, or for a questionnaire imported from an XLSForm the
+  names the form had (`xlsform_name`), in conditions too;
 - a grid is a `table-list` group named after it, holding one `select_one LIST` per item
   (named after the item) on the scale's list;
 - a rank is `rank LIST`, its items the list's choices;
@@ -33,6 +36,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from surveyapp.analysis.words import language_name
+from surveyapp.questionnaire.loading import XLSFORM_NAME
 from surveyapp.questionnaire.model import Question, Questionnaire, Text, translate
 
 SCORE, MISSING = "score", "missing"
@@ -87,21 +91,35 @@ class _Form:
         self.catalogues = {lang: _catalogue(lang) for lang in self.languages}
         self.lists: dict[str, list[dict]] = {}
         self.list_names: dict[tuple, str] = {}
-        self.names = {p.name for p in questionnaire.pages} | {
-            n for q in questionnaire.questions for n in (q.name, *(i.name for i in q.items))
-        }
         self.raw_questions = {
             raw["name"]: raw
             for page in questionnaire.definition.get("pages", [])
             for raw in page.get("questions", [])
         }
+        raw_lists = questionnaire.definition.get("choice_lists") or {}
+        self.raw_pages = {raw["name"]: raw for raw in questionnaire.definition.get("pages", [])}
+        # the names the form uses: an imported form's own (`xlsform_name`), else the ids
+        self.form_names = {q.name: _form_name(self.raw_questions.get(q.name), q.name)
+                           for q in questionnaire.questions}  # fmt: skip
+        # question id -> {choice (or item) id -> its name in the form}
+        self.choice_names: dict[str, dict[str, str]] = {}
+        item_names: dict[str, dict[str, str]] = {}
+        for q in questionnaire.questions:
+            raw = self.raw_questions.get(q.name, {})
+            choices = raw.get("choices")
+            if isinstance(choices, str):
+                choices = raw_lists.get(choices, [])
+            self.choice_names[q.name] = _form_names(choices)
+            item_names[q.name] = _form_names(raw.get("items"))
         # a grid item is a question of its own, named after the item: `grid.item` -> item
         self.item_names = {
-            f"{q.name}.{item.name}": item.name
+            f"{q.name}.{item.name}": item_names[q.name].get(item.name, item.name)
             for q in questionnaire.questions
             if q.type == "grid"
             for item in q.items
         }
+        self.names = set(self.form_names.values()) | set(self.item_names.values())
+        self.names |= {_form_name(self.raw_pages.get(p.name), p.name) for p in questionnaire.pages}
         self._rows = list(self._survey())
 
     # --- the three sheets ---
@@ -163,10 +181,10 @@ class _Form:
 
     def _survey(self) -> Iterator[dict]:
         q = self.questionnaire
-        referenced = set().union(*(x.relevant.questions() for x in q.questions if x.relevant))
+        questions = set(self.form_names.values()) | set(self.item_names.values())
         for number, page in enumerate(q.pages):
-            name = page.name
-            if name in referenced:  # ${name} must name one element only
+            name = _form_name(self.raw_pages.get(page.name), page.name)
+            if name in questions:  # ${name} (a condition, a label) names one element only
                 name = self._unique(f"{name}_page")
             yield {
                 "type": "begin group",
@@ -193,7 +211,7 @@ class _Form:
     def _question(self, question: Question) -> Iterator[dict]:
         kind = question.type
         row = {
-            "name": question.name,
+            "name": self.form_names[question.name],
             **self._texts("label", question.label),
             **self._texts("hint", question.hint),
         }
@@ -201,31 +219,35 @@ class _Form:
         if relevant is not None:
             from surveyapp.xlsform.relevant import from_condition
 
-            row["relevant"] = from_condition(relevant, self.item_names)
+            row["relevant"] = from_condition(
+                self._form_condition(relevant), {**self.form_names, **self.item_names}
+            )
         required = {"required": "yes"} if question.required and question.kind.is_answer else {}
         if kind == "grid":
-            scale = self._list(question, question.choices)
+            scale = self._choice_list(question)
             yield {**row, "type": "begin group", "appearance": TABLE_LIST}
             for item in question.items:
                 yield {
                     "type": f"select_one {scale}",
-                    "name": item.name,
+                    "name": self.item_names[f"{question.name}.{item.name}"],
                     **required,
                     **self._texts("label", item.label),
                     **self._texts("hint", item.hint),
                 }
-            yield {"type": "end group", "name": question.name}
+            yield {"type": "end group", "name": row["name"]}
             return
         row.update(required)
         if kind == "select_one":
-            row["type"] = f"select_one {self._list(question, question.choices)}"
+            row["type"] = f"select_one {self._choice_list(question)}"
             if question.appearance == "dropdown":
                 row["appearance"] = MINIMAL
         elif kind == "select_multiple":
-            row["type"] = f"select_multiple {self._list(question, question.choices)}"
+            row["type"] = f"select_multiple {self._choice_list(question)}"
             row.update(self._count_constraint(question))
         elif kind == "rank":
-            row["type"] = f"rank {self._list(question, question.items)}"
+            row["type"] = (
+                f"rank {self._list(question, question.items, self._rank_names(question))}"
+            )
         elif kind == "text":
             row["type"] = "text"
             if question.multiline:
@@ -302,7 +324,37 @@ class _Form:
             for lang in self.languages
         }
 
-    def _list(self, question: Question, entries) -> str:
+    def _choice_list(self, question: Question) -> str:
+        return self._list(question, question.choices, self.choice_names[question.name])
+
+    def _rank_names(self, question: Question) -> dict[str, str]:
+        return _form_names(self.raw_questions.get(question.name, {}).get("items"))
+
+    def _form_condition(self, condition):
+        """Return a YAML condition with the choice names the form uses (an imported form's)."""
+        if not isinstance(condition, dict):
+            return condition
+        if "question" not in condition:
+            return {
+                key: [self._form_condition(p) for p in parts]
+                if isinstance(parts, list)
+                else self._form_condition(parts)
+                for key, parts in condition.items()
+            }
+        names = self.choice_names.get(str(condition["question"]).partition(".")[0], {})
+        question = self.questionnaire.question(str(condition["question"]).partition(".")[0])
+        if not names or question is None or not question.kind.has_choices:
+            return condition
+        result = dict(condition)
+        for test in ("equals", "not_equals", "contains"):
+            if test in result:
+                result[test] = names.get(str(result[test]), result[test])
+        for test in ("in", "not_in"):
+            if isinstance(result.get(test), list):
+                result[test] = [names.get(str(v), v) for v in result[test]]
+        return result
+
+    def _list(self, question: Question, entries, originals: dict[str, str]) -> str:
         """Return the list name of a question's choices (or rank items), adding it once."""
         raw = self.raw_questions.get(question.name, {}).get("choices")
         key = ("list", raw) if isinstance(raw, str) else ("question", question.name)
@@ -316,7 +368,8 @@ class _Form:
         self.list_names[key] = name
         rows = []
         for entry in entries:
-            row = {"list_name": name, "name": entry.name, **self._texts("label", entry.label)}
+            original = originals.get(entry.name, entry.name)
+            row = {"list_name": name, "name": original, **self._texts("label", entry.label)}
             if getattr(entry, "value", None) is not None:
                 row[SCORE] = entry.value
             if getattr(entry, "missing", False):
@@ -324,6 +377,24 @@ class _Form:
             rows.append(row)
         self.lists[name] = rows
         return name
+
+
+def _form_name(raw: dict | None, name: str) -> str:
+    """Return the name an entry has in the form: the imported form's own, else its id."""
+    if isinstance(raw, dict) and raw.get(XLSFORM_NAME):
+        return str(raw[XLSFORM_NAME])
+    return name
+
+
+def _form_names(entries) -> dict[str, str]:
+    """Return {id: name in the form} of a definition's choices or items."""
+    if not isinstance(entries, list):
+        return {}
+    return {
+        str(e["name"]): _form_name(e, str(e["name"]))
+        for e in entries
+        if isinstance(e, dict) and "name" in e
+    }
 
 
 def _number(value) -> str:
