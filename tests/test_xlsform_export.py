@@ -307,6 +307,16 @@ def assert_same_dictionary_and_conditions(questionnaire, back):
     assert [(q.name, q.relevant) for q in back.questions if q.type != "note"] == [
         (q.name, q.relevant) for q in questionnaire.questions if q.type != "note"
     ]
+    # a choice's value and missing come back from the extra columns score and missing
+    assert _choices(back) == _choices(questionnaire)
+
+
+def _choices(questionnaire) -> list:
+    return [
+        (q.name, [(c.name, c.value, c.missing) for c in q.choices])
+        for q in questionnaire.questions
+        if q.type != "note"
+    ]
 
 
 def test_the_forms_that_import_are_listed():
