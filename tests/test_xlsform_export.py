@@ -347,3 +347,10 @@ def test_an_imported_form_is_exported_with_its_own_names():
     form = sheets(exported(parse_questionnaire(survey)))
     names = {row["name"] for row in form["choices"]}
     assert {"père", "té", "tête"} <= names  # imported as pere, te, tete
+
+
+def test_the_command_writes_to_a_pipe(run):
+    result = run("export-xlsform", "demo", "-o", "-")
+    form = result.stdout_bytes
+    assert form.startswith(b"PK")  # a workbook, not text
+    assert sheets(form)["settings"][0]["form_id"] == "demo"
