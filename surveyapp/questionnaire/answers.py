@@ -130,9 +130,9 @@ def _script_rule(condition: Condition, on_page: set[str], row: dict[str, Any]) -
         return ["has", condition.question, condition.column.partition(".")[2]]
     if condition.test in SCRIPT_BOUNDS:
         bound = condition.operand
-        kind = "date" if isinstance(bound, date) else "number"
-        shown = bound.isoformat() if kind == "date" else bound
-        return [SCRIPT_BOUNDS[condition.test], condition.column, shown, kind]
+        if isinstance(bound, date):  # the script compares a day's ISO text
+            return [SCRIPT_BOUNDS[condition.test], condition.column, bound.isoformat(), "date"]
+        return [SCRIPT_BOUNDS[condition.test], condition.column, bound, "number"]
     if condition.test in SCRIPT_TESTS:
         operand = condition.operand
         return [
