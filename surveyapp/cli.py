@@ -912,12 +912,16 @@ def export_xlsform_command(context: Context, survey, output):
     columns score and missing.
     """
     from exports._files import replaced
+    from surveyapp.xlsform.errors import XLSFormError
     from surveyapp.xlsform.exporting import export_xlsform
 
     questionnaire = context.questionnaire(survey)
     _binary_output(output)
-    with replaced(output, binary=True) as path:
-        export_xlsform(questionnaire, path)
+    try:
+        with replaced(output, binary=True) as path:
+            export_xlsform(questionnaire, path)
+    except XLSFormError as error:  # a condition XLSForm cannot write
+        raise click.ClickException(f"{survey}: no XLSForm written: {error}") from None
     click.echo(f"{survey}: XLSForm written to {_shown(output)}", err=True)
 
 

@@ -354,3 +354,37 @@ def test_the_command_writes_to_a_pipe(run):
     form = result.stdout_bytes
     assert form.startswith(b"PK")  # a workbook, not text
     assert sheets(form)["settings"][0]["form_id"] == "demo"
+
+
+QUOTED = """\
+id: quoted
+title: Quoted
+pages:
+  - name: one
+    questions:
+      - {name: nickname, type: text, label: Your nickname}
+      - name: why
+        type: text
+        label: Why?
+        relevant: {question: nickname, equals: "it's \\"me\\""}
+"""
+
+
+@pytest.fixture
+def quoted_survey(questionnaire_dir):
+    """A survey whose condition compares with a text holding both kinds of quotes."""
+    (questionnaire_dir / "quoted.yaml").write_text(QUOTED, encoding="utf-8")
+    return "quoted"
+
+
+def test_a_condition_xlsform_cannot_write_is_refused_in_words(quoted_survey, run, client,
+                                                              auth, tmp_path):  # fmt: skip
+    target = tmp_path / "quoted.xlsx"
+    result = run("export-xlsform", quoted_survey, "-o", target, expect=1)
+    assert "quoted: no XLSForm written:" in result.output
+    assert "both kinds of quotes" in result.output
+    assert list(tmp_path.glob("*.xlsx")) == list(tmp_path.glob(".*partial"))  # nothing
+    auth.sign_in()
+    response = client.get("/evaluate/surveys/quoted/xlsform.xlsx")
+    assert response.status_code == 400
+    assert "quoted: no file written:" in response.get_data(as_text=True)

@@ -162,9 +162,15 @@ def dictionary_file(survey_id: str):
 @bp.route("/surveys/<survey_id>/xlsform.xlsx")
 def xlsform_file(survey_id: str):
     """Download the questionnaire as an XLSForm, as `surveyapp export-xlsform` writes it."""
+    from surveyapp.xlsform.errors import XLSFormError
     from surveyapp.xlsform.exporting import export_xlsform
 
     questionnaire = questionnaire_or_404(survey_id)
     body = io.BytesIO()
-    export_xlsform(questionnaire, body)
+    try:
+        export_xlsform(questionnaire, body)
+    except XLSFormError as error:  # a condition XLSForm cannot write
+        abort(
+            400, gettext("%(survey)s: no file written: %(error)s", survey=survey_id, error=error)
+        )
     return attachment(body.getvalue(), MIMETYPES["xlsx"], f"{survey_id}-xlsform.xlsx")
