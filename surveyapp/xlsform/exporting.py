@@ -125,6 +125,7 @@ class _Form:
     # --- the three sheets ---
 
     def survey_columns(self) -> list[str]:
+        """The survey sheet's headers: a translated column in every language, as pyxform asks."""
         used = {key for row in self._rows for key in row}
         translated = {key.partition("::")[0] for key in used if "::" in key}
         columns = ["type", "name"]
@@ -136,17 +137,21 @@ class _Form:
         ]
 
     def survey_rows(self) -> list[dict]:
+        """The survey sheet's rows, header to cell."""
         return self._rows
 
     def choice_columns(self) -> list[str]:
+        """The choices sheet's headers; score and missing only when a choice has them."""
         columns = ["list_name", "name", *(language_column("label", x) for x in self.languages)]
         rows = self.choice_rows()
         return columns + [c for c in (SCORE, MISSING) if any(c in r for r in rows)]
 
     def choice_rows(self) -> list[dict]:
+        """The choices sheet's rows, list by list."""
         return [row for entries in self.lists.values() for row in entries]
 
     def settings(self) -> tuple[list[str], list[dict]]:
+        """The settings sheet's headers and its one row."""
         q = self.questionnaire
         row = {
             "form_id": q.id,
@@ -159,6 +164,7 @@ class _Form:
     # --- rows ---
 
     def _texts(self, name: str, text: Text | None) -> dict:
+        """A text in every language's column, the first language's where one is missing."""
         if not text:
             return {}
         return {language_column(name, lang): translate(text, lang) for lang in self.languages}
@@ -172,6 +178,7 @@ class _Form:
         }
 
     def _unique(self, name: str) -> str:
+        """A name no other element of the form has, kept as taken."""
         candidate, number = name, 1
         while candidate in self.names:
             number += 1
@@ -180,6 +187,7 @@ class _Form:
         return candidate
 
     def _survey(self) -> Iterator[dict]:
+        """The survey sheet's rows: one group per page."""
         q = self.questionnaire
         questions = set(self.form_names.values()) | set(self.item_names.values())
         for number, page in enumerate(q.pages):
@@ -209,6 +217,7 @@ class _Form:
             yield {"type": "end group", "name": name}
 
     def _question(self, question: Question) -> Iterator[dict]:
+        """The rows of one question: one, or a grid's group of selects."""
         kind = question.type
         row = {
             "name": self.form_names[question.name],
@@ -271,6 +280,7 @@ class _Form:
         yield row
 
     def _bounds(self, question: Question) -> dict:
+        """The constraint and its messages of a number's or a date's min and max."""
         low, high = question.min, question.max
         if low is None and high is None:
             return {}
@@ -297,6 +307,7 @@ class _Form:
         return {"constraint": " and ".join(tests), **self._messages(message, **used)}
 
     def _count_constraint(self, question: Question) -> dict:
+        """The constraint and its messages of a select_multiple's min_choices and max_choices."""
         low, high = question.min_choices, question.max_choices
         if low is None and high is None:
             return {}
@@ -316,6 +327,7 @@ class _Form:
         }
 
     def _plural(self, singular: str, plural: str, num: int) -> dict:
+        """A constraint message about `num` things in every language."""
         return {
             language_column("constraint_message", lang): self.catalogues[lang].ngettext(
                 singular, plural, num
@@ -325,9 +337,11 @@ class _Form:
         }
 
     def _choice_list(self, question: Question) -> str:
+        """The list name of a question's choices."""
         return self._list(question, question.choices, self.choice_names[question.name])
 
     def _rank_names(self, question: Question) -> dict[str, str]:
+        """A rank's items' names in the form."""
         return _form_names(self.raw_questions.get(question.name, {}).get("items"))
 
     def _form_condition(self, condition):
@@ -398,10 +412,12 @@ def _form_names(entries) -> dict[str, str]:
 
 
 def _number(value) -> str:
+    """A bound as a constraint writes it: 2.5, 40."""
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _shown(bound: date | None) -> str | None:
+    """A date bound as a message shows it: 2026-11-02."""
     return bound.isoformat() if bound is not None else None
 
 
