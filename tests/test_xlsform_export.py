@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -388,3 +389,15 @@ def test_a_condition_xlsform_cannot_write_is_refused_in_words(quoted_survey, run
     response = client.get("/evaluate/surveys/quoted/xlsform.xlsx")
     assert response.status_code == 400
     assert "quoted: no file written:" in response.get_data(as_text=True)
+
+
+@pytest.mark.skipif(
+    shutil.which("java") is None, reason="ODK Validate (bundled with pyxform) needs Java"
+)
+@pytest.mark.parametrize("path", SHIPPED + TEST_FORMS, ids=lambda p: p.name)
+def test_odk_validate_accepts_every_export(path, tmp_path):
+    form = tmp_path / "form.xlsx"
+    export_xlsform(load_questionnaire(path), form)
+    warnings: list[str] = []
+    convert(form, warnings=warnings, validate=True)  # JavaRosa, as ODK Collect reads it
+    assert warnings == []
