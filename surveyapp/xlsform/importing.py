@@ -36,6 +36,7 @@ WHY = {
 }
 MEDIA = {"image", "photo", "audio", "video", "file", "background-audio", "signature"}
 BEGIN, END = {"begin_group", "begin group"}, {"end_group", "end group"}
+SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 # Columns pyxform reads under another name.
 ALIASES = {"caption": "label", "relevance": "relevant", "requiredmsg": "required_message",
            "constraining_message": "constraint_message", "list name": "list_name"}  # fmt: skip
@@ -68,6 +69,8 @@ class Node:
 def _type(row: Row) -> tuple[str, str, bool]:
     """Return a row's type, list name and whether it has `or_other`."""
     words = re.sub(r"\s+", " ", row.get("type").strip().lower()).split(" ")
+    if words == ["phone", "number"]:
+        return "phone number", "", False
     if words[:2] in (["select", "one"], ["select", "multiple"]):
         words = ["select_" + words[1], *words[2:]]
     if words[:4] == ["select", "all", "that", "apply"]:
@@ -89,6 +92,11 @@ def make_id(name: str, used: set[str], prefix: str = "q", pattern=NAME) -> str:
         candidate, number = f"{plain}_{number}", number + 1
     used.add(candidate)
     return candidate
+
+
+def _plain_quotes(expression: str) -> str:
+    """Return an expression with "smart" quotes made plain, as pyxform reads it."""
+    return expression.translate(SMART_QUOTES)
 
 
 def _validate(path: Path, notes: list[str]) -> None:
@@ -116,6 +124,7 @@ class _Converter:
 
     def __init__(self, workbook: Workbook, notes: list[str]):
         self.book, self.notes = workbook, notes
+        self.noted: set[str] = set()
         self.settings = (workbook.rows("settings") or [Row(2, {})])[0]
         for sheet in ("survey", "choices"):
             for row in workbook.rows(sheet):
@@ -233,7 +242,7 @@ class _Converter:
     # --- conditions ---
     def relevant(self, node_row: Row, question_lists: dict[str, str]):
         """Return a row's `relevant` as a YAML condition, choice names mapped to their ids."""
-        expression = node_row.get("relevant")
+        expression = _plain_quotes(node_row.get("relevant"))
         if not expression:
             return None
         try:
@@ -253,6 +262,8 @@ class _Converter:
             elif key == "not":
                 out[key] = self._choices_in(value, question_lists, row)
             elif key in ("equals", "not_equals", "contains", "in", "not_in"):
+                if key == "contains" and self.kinds.get(condition.get("question")) == "select_one":
+                    key = "equals"  # selected(${q}, 'x') reads a select_one too
                 ids = self.choice_ids.get(question_lists.get(condition.get("question"), ""), {})
                 values = value if isinstance(value, list) else [value]
                 mapped = []
@@ -293,6 +304,10 @@ class _Converter:
             elif kind in METADATA:
                 self.note(f"sheet survey, row {row.number}: {kind} '{row.get('name')}' is "
                           "metadata, not a question: skipped")  # fmt: skip
+            elif kind == "phone number":
+                self.note(f"sheet survey, row {row.number}: phone number '{row.get('name')}' "
+                          "is a text question")  # fmt: skip
+                stack[-1].children.append(Node(row, "text"))
             elif kind in SIMPLE or kind in CHOICE_TYPES:
                 self.refuse_columns(row)
                 stack[-1].children.append(Node(row, SIMPLE.get(kind, kind), list_name, other))
@@ -418,6 +433,7 @@ class _Converter:
             item_id = make_id(child.name, used, "item")
             self.names[child.name] = f"{name}.{item_id}"
             self.question_lists[f"{name}.{item_id}"] = list_id
+            self.kinds[f"{name}.{item_id}"] = "select_one"
             item = {"name": item_id, "label": self.text(child.row, "label") or child.name}
             hint = self.text(child.row, "hint")
             if hint:
@@ -469,6 +485,7 @@ class _Converter:
         if node.type in CHOICE_TYPES:
             list_id = self.choice_list(node.list_name, row, node.or_other)
             self.question_lists[name] = list_id
+            self.kinds[name] = node.type
             if node.type == "rank":
                 choices = self.lists[list_id]
                 question["items"] = [
@@ -510,7 +527,7 @@ class _Converter:
 
     def constraint(self, row: Row, kind: str, question: dict) -> None:
         """Turn numeric bounds (`. >= 0 and . <= 40`) into min/max; note other constraints."""
-        expression = row.get("constraint")
+        expression = _plain_quotes(row.get("constraint"))
         if not expression:
             return
         parts = re.split(r"\s+and\s+", expression.strip())
@@ -536,9 +553,13 @@ def import_xlsform(path: str | Path) -> tuple[dict, list[str]]:
         raise XLSFormError(f"{path} does not exist")
     notes: list[str] = []
     _validate(path, notes)
-    converter = _Converter(read_xlsform(path), notes)
-    converter._question_lists = {}
-    survey = converter.questionnaire()
+    try:
+        survey = _Converter(read_xlsform(path), notes).questionnaire()
+    except XLSFormError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a form this converter misreads: no traceback
+        raise XLSFormError(f"the form cannot be converted ({type(error).__name__}: {error});"
+                           " please report it with the form") from None  # fmt: skip
     try:
         parse_questionnaire(survey, str(path))
     except QuestionnaireError as error:

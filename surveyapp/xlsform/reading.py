@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -99,7 +100,9 @@ def _grid(path: Path) -> dict[str, list[list]]:
         }
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    with warnings.catch_warnings():  # "Unknown extension is not supported": nothing we read
+        warnings.simplefilter("ignore", UserWarning)
+        book = openpyxl.load_workbook(path, data_only=True)  # read_only walks empty rows
     try:
         return {
             sheet.title.strip().lower(): [list(row) for row in sheet.iter_rows(values_only=True)]
