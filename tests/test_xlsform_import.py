@@ -328,3 +328,14 @@ def test_selected_on_a_select_one_reads_as_equals():
     survey, _ = import_xlsform(FORMS / "kobo_unicode_relevant.xlsx")
     assert question(survey, "marital_other")["relevant"] == {
         "question": "respondent_marital", "equals": "other"}  # fmt: skip
+
+
+def test_a_table_list_of_one_select_one_is_a_grid_of_one_item(tmp_path):
+    survey, _ = imported(tmp_path, [
+        HEAD,
+        ["begin group", "rate", "Rate", "Notez", None, None, None, "table-list"],
+        ["select_one yn", "r1", "One", "Un"],
+        ["end group"],
+    ])  # fmt: skip
+    assert question(survey, "rate")["type"] == "grid"
+    assert [item["name"] for item in question(survey, "rate")["items"]] == ["r1"]

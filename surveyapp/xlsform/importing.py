@@ -416,7 +416,8 @@ class _Converter:
             return None
         members = [c for c in node.children if c.type != "note"]
         lists = {c.list_name for c in members}
-        if not (len(members) >= 2 and all(c.type == "select_one" and not c.or_other
+        least = 1 if "table-list" in appearance else 2
+        if not (len(members) >= least and all(c.type == "select_one" and not c.or_other
                                           for c in members) and len(lists) == 1):  # fmt: skip
             if "table-list" in appearance:
                 self.note(f"sheet survey, row {node.row.number}: table-list group "
