@@ -339,3 +339,20 @@ def test_a_table_list_of_one_select_one_is_a_grid_of_one_item(tmp_path):
     ])  # fmt: skip
     assert question(survey, "rate")["type"] == "grid"
     assert [item["name"] for item in question(survey, "rate")["items"]] == ["r1"]
+
+
+def test_date_and_count_selected_bounds_become_the_formats_own(tmp_path):
+    survey, notes = imported(tmp_path, [
+        ["type", "name", "label", "constraint"],
+        ["date", "born", "Born", ". >= date('1920-01-01') and . <= date('2010-12-31')"],
+        ["select_multiple yn", "both", "Both", "count-selected(.) <= 1"],
+        ["integer", "n", "N", ". > 0 and . < 10"],
+        ["date", "seen", "Seen", ". <= today()"],
+    ], choices=[["list_name", "name", "label"], ["yn", "y", "Y"], ["yn", "n", "N"]],
+        settings=None)  # fmt: skip
+    assert (question(survey, "born")["min"], question(survey, "born")["max"]) == (
+        "1920-01-01", "2010-12-31")  # fmt: skip
+    assert question(survey, "both")["max_choices"] == 1
+    assert (question(survey, "n")["min"], question(survey, "n")["max"]) == (1, 9)
+    assert "min" not in question(survey, "seen")
+    assert "sheet survey, row 5: constraint '. <= today()' is not enforced" in notes

@@ -44,6 +44,8 @@ YES = {"yes", "true", "true()", "1"}
 NO = {"no", "false", "false()", "0"}
 NUMBER = r"-?\d+(?:\.\d+)?"
 BOUND = re.compile(rf"\s*\.\s*(>=|<=|>|<)\s*({NUMBER})\s*\Z")
+DATE_BOUND = re.compile(r"\s*\.\s*(>=|<=|>|<)\s*date\(\s*'(\d{4}-\d{2}-\d{2})'\s*\)\s*\Z")
+COUNT_BOUND = re.compile(r"\s*count-selected\(\s*\.\s*\)\s*(>=|<=|>|<)\s*(\d+)\s*\Z")
 # Columns read by the conversion or harmless to leave out.
 KNOWN = {"type", "name", "label", "hint", "required", "required_message", "relevant",
          "constraint", "constraint_message", "appearance", "default", "list_name",
@@ -527,24 +529,41 @@ class _Converter:
                 self.note(f"sheet survey, row {row.number}: appearance '{word}' ignored")
 
     def constraint(self, row: Row, kind: str, question: dict) -> None:
-        """Turn numeric bounds (`. >= 0 and . <= 40`) into min/max; note other constraints."""
+        """Turn bounds (`. >= 0 and . <= 40`, dates, count-selected) into the format's own."""
         expression = _plain_quotes(row.get("constraint"))
         if not expression:
             return
-        parts = re.split(r"\s+and\s+", expression.strip())
-        bounds = [BOUND.match(p) for p in parts]
-        if kind in ("integer", "decimal") and all(bounds):
-            for match in bounds:
-                operator, number = match.group(1), float(match.group(2))
-                step = 1 if kind == "integer" else 0
-                if operator in (">", "<") and kind == "decimal":
-                    self.note(f"sheet survey, row {row.number}: strict bound '{match.group(0)}'"
-                              " is read as inclusive")  # fmt: skip
-                number += step if operator == ">" else -step if operator == "<" else 0
-                value = int(number) if number.is_integer() else number
-                question["min" if operator.startswith(">") else "max"] = value
+        bounds = [self._bound(part, kind, row) for part in re.split(r"\s+and\s+", expression)]
+        if all(bounds):
+            for key, value in bounds:
+                question[key] = value
             return
         self.note(f"sheet survey, row {row.number}: constraint '{expression}' is not enforced")
+
+    def _bound(self, part: str, kind: str, row: Row) -> tuple[str, object] | None:
+        """Return one bound of a constraint as (key, value), or None when it is not one."""
+        pattern, keys = {
+            "integer": (BOUND, ("min", "max")),
+            "decimal": (BOUND, ("min", "max")),
+            "date": (DATE_BOUND, ("min", "max")),
+            "select_multiple": (COUNT_BOUND, ("min_choices", "max_choices")),
+        }.get(kind, (None, None))
+        match = pattern.match(part) if pattern else None
+        if match is None:
+            return None
+        operator, bound = match.group(1), match.group(2)
+        key = keys[0] if operator.startswith(">") else keys[1]
+        if kind == "date":
+            if len(operator) == 1:
+                return None
+            return key, bound
+        number = float(bound)
+        if len(operator) == 1 and kind == "decimal":
+            self.note(f"sheet survey, row {row.number}: strict bound '{part.strip()}' is read "
+                      "as inclusive")  # fmt: skip
+        elif len(operator) == 1:
+            number += 1 if operator == ">" else -1
+        return key, int(number) if number.is_integer() else number
 
 
 def import_xlsform(path: str | Path) -> tuple[dict, list[str]]:
