@@ -280,9 +280,7 @@ FORMS = Path(__file__).resolve().parent / "data" / "xlsforms"
 # Real forms written by others (tests/data/xlsforms/SOURCES.md): each imported and answered.
 SERVED = [
     "kobo_sample_accent",
-    pytest.param("kobo_unicode_relevant", marks=pytest.mark.xfail(
-        strict=True, reason="Tetum (tet): the language switch fails on a locale babel lacks "
-        "(surveyapp/analysis/words.py language_name)")),
+    "kobo_unicode_relevant",
     "pyxform_extra_sheet_names",
     "pyxform_field_list", "pyxform_group_relevant", "pyxform_group_type",
     "pyxform_hints_in_group", "pyxform_or_other_nested_groups", "pyxform_phone_number",
