@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from babel.core import UnknownLocaleError
 from click.testing import CliRunner
 
 from surveyapp.cli import main
@@ -210,26 +209,7 @@ def test_every_form_here_is_listed_in_sources_and_tested():
         assert (FORMS / name).stat().st_size < 100_000
 
 
-# Known faults found by these forms, each to be fixed where it lies (strict: a fix fails the
-# test until its mark is removed).
-BABEL_TETUN = pytest.mark.xfail(
-    strict=True,
-    raises=UnknownLocaleError,
-    reason="serving a survey in Tetun ('tet') raises babel's UnknownLocaleError in "
-    "analysis/words.py language_name, which catches only ValueError and LookupError",
-)
-NOTES_SKIPPED = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="answers.page_is_shown skips a page that holds only notes; the issue wants "
-    "notes-only pages (welcome, thank you) shown",
-)
-FAULTS = {"kobo_unicode_relevant.xlsx": BABEL_TETUN}
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(name, marks=FAULTS.get(name, ())) for name in sorted(IMPORTED)]
-)
+@pytest.mark.parametrize("name", sorted(IMPORTED))
 def test_form_is_imported_checked_served_and_answered_to_the_end(tmp_path, name):
     expected = IMPORTED[name]
     survey, notes = import_xlsform(FORMS / name)
@@ -277,7 +257,6 @@ def test_form_is_imported_checked_served_and_answered_to_the_end(tmp_path, name)
             assert row[question] not in (None, ""), question
 
 
-@NOTES_SKIPPED
 def test_a_page_of_notes_only_is_shown(tmp_path):
     """pyxform's form ends on a note outside any group: a page of its own, shown in turn."""
     survey, _ = import_xlsform(FORMS / "pyxform_group_type.xlsx")

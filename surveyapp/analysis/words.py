@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from surveyapp.questionnaire.model import Questionnaire
 from surveyapp.questionnaire.types import CHOSEN, NOT_CHOSEN
@@ -209,7 +209,7 @@ def language_name(language: str, in_language: str | None = None) -> str:
     """
     try:
         names = Locale.parse(in_language or ENGLISH).languages
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):  # a language Babel lacks: Tetun
         names = Locale.parse(ENGLISH).languages
     name = names.get(language)
     return name[:1].upper() + name[1:] if name else language

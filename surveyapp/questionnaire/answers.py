@@ -144,8 +144,16 @@ def _script_rule(condition: Condition, on_page: set[str], row: dict[str, Any]) -
 
 
 def page_is_shown(page: Page, row: dict[str, Any]) -> bool:
-    """Whether a page has any question (other than notes) to show."""
-    return any(q.kind.is_answer for q in shown_questions(page, row, decided=False))
+    """Whether a page has anything to show.
+
+    A page with questions is shown when any of them is (its notes alone, such as an
+    introduction to questions all hidden, are not worth a page); a page of notes only, a
+    welcome or a thank-you written as a page, is shown when its notes are.
+    """
+    shown = shown_questions(page, row, decided=False)
+    if any(q.kind.is_answer for q in page.questions):
+        return any(q.kind.is_answer for q in shown)
+    return bool(shown)
 
 
 def check_answers(
