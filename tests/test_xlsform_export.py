@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
+from surveyapp.cli import main
 from surveyapp.questionnaire.loading import load_questionnaire, parse_questionnaire
 from surveyapp.questionnaire.model import QuestionnaireError
 from surveyapp.xlsform.exporting import export_xlsform
@@ -325,8 +327,8 @@ def test_the_forms_that_import_are_listed():
     assert all(path.exists() for path in _importing_forms())
 
 
-@pytest.mark.parametrize("path", TEST_FORMS, ids=lambda p: p.name)
-def test_a_test_questionnaire_comes_back_from_its_xlsform(path, tmp_path):
+@pytest.mark.parametrize("path", SHIPPED + TEST_FORMS, ids=lambda p: p.name)
+def test_a_questionnaire_comes_back_from_its_xlsform(path, tmp_path):
     questionnaire = load_questionnaire(path)
     assert_same_dictionary_and_conditions(questionnaire, round_trip(questionnaire, tmp_path))
 
@@ -401,3 +403,18 @@ def test_odk_validate_accepts_every_export(path, tmp_path):
     warnings: list[str] = []
     convert(form, warnings=warnings, validate=True)  # JavaRosa, as ODK Collect reads it
     assert warnings == []
+
+
+def test_the_staff_dictionary_comes_back_through_the_commands(run, tmp_path):
+    form = tmp_path / "staff.xlsx"
+    run("export-xlsform", "staff", "-o", form)
+    folder = tmp_path / "back"
+    folder.mkdir()
+    run("import-xlsform", form, "-o", folder / "staff.yaml")
+    before = run("dictionary", "staff", "--format", "csv").output
+    options = ["--db", tmp_path / "back.db", "--questionnaires", folder]
+    after = CliRunner().invoke(
+        main, [*map(str, options), "dictionary", "staff", "--format", "csv"]
+    )
+    assert after.exit_code == 0, after.output
+    assert after.output == before
