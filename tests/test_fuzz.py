@@ -193,6 +193,7 @@ EVALUATOR_PATHS = [
     "/evaluate/coding/constraints/answers/include",
     "/evaluate/coding/constraints/code-variables.sav",
     "/evaluate/coding/constraints/code-variables-dictionary.csv",
+    "/evaluate/surveys/demo/xlsform.xlsx", "/evaluate/surveys/nosuch/xlsform.xlsx",
 ]  # fmt: skip
 
 
