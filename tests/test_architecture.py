@@ -76,11 +76,16 @@ def test_only_the_questionnaire_spells_column_ids():
 
 def test_only_the_question_types_know_the_types_by_name():
     allowed = ROOT / "surveyapp" / "questionnaire" / "types"
+    # The XLSForm readers read the form's own words (its types select_one, note, begin_group;
+    # the tokens of a relevant expression), XLSForm's vocabulary rather than ours; writing a
+    # form goes through each question type (QuestionType.xlsform_rows).
+    readers = ("importing.py", "reading.py", "relevant.py")
+    xlsform_words = {ROOT / "surveyapp" / "xlsform" / name for name in readers}
     files = modules("surveyapp") + sorted((ROOT / "surveyapp").rglob("*.html"))
     found = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for path in files
-        if allowed not in path.parents
+        if allowed not in path.parents and path not in xlsform_words
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if TYPE_NAME.search(line)
     ]

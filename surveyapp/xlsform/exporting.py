@@ -113,10 +113,10 @@ class _Form:
             item_names[q.name] = _form_names(raw.get("items"))
         # a grid item is a question of its own, named after the item: `grid.item` -> item
         self.item_names = {
-            f"{q.name}.{item.name}": item_names[q.name].get(item.name, item.name)
+            column.name: item_names[q.name].get(item.name, item.name)
             for q in questionnaire.questions
-            if q.type == "grid"
-            for item in q.items
+            if q.kind.items_are_questions
+            for item, column in zip(q.items, q.columns(), strict=True)
         }
         self.names = set(self.form_names.values()) | set(self.item_names.values())
         self.names |= {_form_name(self.raw_pages.get(p.name), p.name) for p in questionnaire.pages}
@@ -163,7 +163,7 @@ class _Form:
 
     # --- rows ---
 
-    def _texts(self, name: str, text: Text | None) -> dict:
+    def texts(self, name: str, text: Text | None) -> dict:
         """A text in every language's column, the first language's where one is missing."""
         if not text:
             return {}
@@ -198,19 +198,19 @@ class _Form:
                 "type": "begin group",
                 "name": name,
                 "appearance": FIELD_LIST,
-                **self._texts("label", page.title),
+                **self.texts("label", page.title),
             }
             if number == 0 and q.description:
                 yield {
                     "type": "note",
                     "name": self._unique("description"),
-                    **self._texts("label", q.description),
+                    **self.texts("label", q.description),
                 }
             if page.intro:
                 yield {
                     "type": "note",
                     "name": self._unique(f"{page.name}_intro"),
-                    **self._texts("label", page.intro),
+                    **self.texts("label", page.intro),
                 }
             for question in page.questions:
                 yield from self._question(question)
@@ -218,11 +218,10 @@ class _Form:
 
     def _question(self, question: Question) -> Iterator[dict]:
         """The rows of one question: one, or a grid's group of selects."""
-        kind = question.type
         row = {
             "name": self.form_names[question.name],
-            **self._texts("label", question.label),
-            **self._texts("hint", question.hint),
+            **self.texts("label", question.label),
+            **self.texts("hint", question.hint),
         }
         relevant = self.raw_questions.get(question.name, {}).get("relevant")
         if relevant is not None:
@@ -232,59 +231,30 @@ class _Form:
                 self._form_condition(relevant), {**self.form_names, **self.item_names}
             )
         required = {"required": "yes"} if question.required and question.kind.is_answer else {}
-        if kind == "grid":
-            scale = self._choice_list(question)
-            yield {**row, "type": "begin group", "appearance": TABLE_LIST}
-            for item in question.items:
-                yield {
-                    "type": f"select_one {scale}",
-                    "name": self.item_names[f"{question.name}.{item.name}"],
-                    **required,
-                    **self._texts("label", item.label),
-                    **self._texts("hint", item.hint),
-                }
-            yield {"type": "end group", "name": row["name"]}
-            return
-        row.update(required)
-        if kind == "select_one":
-            row["type"] = f"select_one {self._choice_list(question)}"
-            if question.appearance == "dropdown":
-                row["appearance"] = MINIMAL
-        elif kind == "select_multiple":
-            row["type"] = f"select_multiple {self._choice_list(question)}"
-            row.update(self._count_constraint(question))
-        elif kind == "rank":
-            row["type"] = (
-                f"rank {self._list(question, question.items, self._rank_names(question))}"
-            )
-        elif kind == "text":
-            row["type"] = "text"
-            if question.multiline:
-                row["appearance"] = MULTILINE
-            if question.max_length != question.kind.default_max_length(question.appearance):
-                row["constraint"] = f"string-length(.) <= {question.max_length}"
-                row.update(
-                    self._plural(
-                        "Please keep this under %(num)d character.",
-                        "Please keep this under %(num)d characters.",
-                        question.max_length,
-                    )
-                )
-        elif kind in ("integer", "decimal", "date"):
-            row["type"] = kind
-            row.update(self._bounds(question))
-        elif kind == "note":
-            row["type"] = "note"
-        else:  # a type the format gains later: refused rather than written wrong
-            raise ValueError(f"question '{question.name}': type {kind} has no XLSForm export")
-        yield row
+        yield from question.kind.xlsform_rows(question, self, row, required)
 
-    def _bounds(self, question: Question) -> dict:
-        """The constraint and its messages of a number's or a date's min and max."""
+    def item_name(self, column: str) -> str:
+        """The form's name of a grid item, a question of its own, from its export column."""
+        return self.item_names[column]
+
+    def length_constraint(self, question: Question) -> dict:
+        """The constraint and its messages of a text's length, when not the default."""
+        if question.max_length == question.kind.default_max_length(question.appearance):
+            return {}
+        return {
+            "constraint": f"string-length(.) <= {question.max_length}",
+            **self.plural(
+                "Please keep this under %(num)d character.",
+                "Please keep this under %(num)d characters.",
+                question.max_length,
+            ),
+        }
+
+    def bounds(self, question: Question, dated: bool = False) -> dict:
+        """The constraint and its messages of a number's (or a date's) min and max."""
         low, high = question.min, question.max
         if low is None and high is None:
             return {}
-        dated = question.type == "date"
 
         def literal(bound):
             return f"date('{bound.isoformat()}')" if dated else _number(bound)
@@ -306,7 +276,7 @@ class _Form:
         used = {k: v for k, v in shown.items() if f"%({k})" in message}
         return {"constraint": " and ".join(tests), **self._messages(message, **used)}
 
-    def _count_constraint(self, question: Question) -> dict:
+    def count_constraint(self, question: Question) -> dict:
         """The constraint and its messages of a select_multiple's min_choices and max_choices."""
         low, high = question.min_choices, question.max_choices
         if low is None and high is None:
@@ -318,15 +288,15 @@ class _Form:
             tests.append(f"count-selected(.) <= {high}")
         constraint = {"constraint": " and ".join(tests)}
         if high is None:
-            return {**constraint, **self._plural(*["Please choose at least %(num)d."] * 2, low)}
+            return {**constraint, **self.plural(*["Please choose at least %(num)d."] * 2, low)}
         if not low:
-            return {**constraint, **self._plural(*["Please choose at most %(num)d."] * 2, high)}
+            return {**constraint, **self.plural(*["Please choose at most %(num)d."] * 2, high)}
         return {
             **constraint,
             **self._messages("Please choose between %(low)d and %(high)d.", low=low, high=high),
         }
 
-    def _plural(self, singular: str, plural: str, num: int) -> dict:
+    def plural(self, singular: str, plural: str, num: int) -> dict:
         """A constraint message about `num` things in every language."""
         return {
             language_column("constraint_message", lang): self.catalogues[lang].ngettext(
@@ -336,11 +306,11 @@ class _Form:
             for lang in self.languages
         }
 
-    def _choice_list(self, question: Question) -> str:
+    def choice_list(self, question: Question) -> str:
         """The list name of a question's choices."""
-        return self._list(question, question.choices, self.choice_names[question.name])
+        return self.list_of(question, question.choices, self.choice_names[question.name])
 
-    def _rank_names(self, question: Question) -> dict[str, str]:
+    def rank_names(self, question: Question) -> dict[str, str]:
         """A rank's items' names in the form."""
         return _form_names(self.raw_questions.get(question.name, {}).get("items"))
 
@@ -368,7 +338,7 @@ class _Form:
                 result[test] = [names.get(str(v), v) for v in result[test]]
         return result
 
-    def _list(self, question: Question, entries, originals: dict[str, str]) -> str:
+    def list_of(self, question: Question, entries, originals: dict[str, str]) -> str:
         """Return the list name of a question's choices (or rank items), adding it once."""
         raw = self.raw_questions.get(question.name, {}).get("choices")
         key = ("list", raw) if isinstance(raw, str) else ("question", question.name)
@@ -383,7 +353,7 @@ class _Form:
         rows = []
         for entry in entries:
             original = originals.get(entry.name, entry.name)
-            row = {"list_name": name, "name": original, **self._texts("label", entry.label)}
+            row = {"list_name": name, "name": original, **self.texts("label", entry.label)}
             if getattr(entry, "value", None) is not None:
                 row[SCORE] = entry.value
             if getattr(entry, "missing", False):

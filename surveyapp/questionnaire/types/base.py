@@ -134,9 +134,18 @@ class QuestionType:
     condition_tests = EQUALITY_TESTS | {"answered"}
     value_format = ""
     measure = "nominal"
+    items_are_questions = False  # in an XLSForm, each item is a question of its own
 
     def __repr__(self) -> str:
         return f"<question type {self.name}>"
+
+    def xlsform_rows(self, question, form, row: dict, required: dict) -> list[dict]:
+        """Return the XLSForm survey rows of a question, completing its common row.
+
+        ``form`` is the `surveyapp.xlsform.exporting` writer (choice lists, constraints);
+        ``row`` holds the name, label, hint and relevant; ``required`` the required column.
+        """
+        raise ValueError(f"question '{question.name}': type {self.name} has no XLSForm export")
 
     # The definition
 

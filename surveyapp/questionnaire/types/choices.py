@@ -104,6 +104,13 @@ class SelectOne(_ChoiceType):
     def example_formdata(self, question):
         return {question.name: question.choices[0].name}
 
+    def xlsform_rows(self, question, form, row, required):
+        """Return a select_one row on the question's choice list (a dropdown: minimal)."""
+        row = {**row, **required, "type": f"select_one {form.choice_list(question)}"}
+        if question.appearance == "dropdown":
+            row["appearance"] = "minimal"
+        return [row]
+
 
 class SelectMultiple(_ChoiceType):
     """Any number of choices of a list, as check boxes; one 0/1 column per choice."""
@@ -112,6 +119,11 @@ class SelectMultiple(_ChoiceType):
     keys = ("choices", "min_choices", "max_choices", "required")
     sql_type = int
     condition_tests = frozenset({"contains", "answered"})
+
+    def xlsform_rows(self, question, form, row, required):
+        """Return a select_multiple row, with its bounds on the number chosen."""
+        row = {**row, **required, "type": f"select_multiple {form.choice_list(question)}"}
+        return [{**row, **form.count_constraint(question)}]
 
     def columns(self, question):
         return tuple(
@@ -222,3 +234,21 @@ class Grid(_ChoiceType):
 
     def example_formdata(self, question):
         return {c.name: question.choices[0].name for c in question.columns()}
+
+    items_are_questions = True
+
+    def xlsform_rows(self, question, form, row, required):
+        """Return a table-list group of one select_one per item, all on the scale's list."""
+        scale = form.choice_list(question)
+        rows = [{**row, "type": "begin group", "appearance": "table-list"}]
+        for item, column in zip(question.items, question.columns(), strict=True):
+            rows.append(
+                {
+                    "type": f"select_one {scale}",
+                    "name": form.item_name(column.name),
+                    **required,
+                    **form.texts("label", item.label),
+                    **form.texts("hint", item.hint),
+                }
+            )
+        return [*rows, {"type": "end group", "name": row["name"]}]

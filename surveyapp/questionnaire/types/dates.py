@@ -130,3 +130,7 @@ class Date(QuestionType):
 
     def example_formdata(self, question):
         return {question.name: str(question.min or question.max or EXAMPLE_DATE)}
+
+    def xlsform_rows(self, question, form, row, required):
+        """Return a date row, with its bounds as a constraint on dates."""
+        return [{**row, **required, "type": "date", **form.bounds(question, dated=True)}]

@@ -30,6 +30,10 @@ class _NumberType(QuestionType):
     field_class: type = NumberField
     inputmode = "decimal"
 
+    def xlsform_rows(self, question, form, row, required):
+        """Return an integer or decimal row, with its bounds as a constraint."""
+        return [{**row, **required, "type": self.name, **form.bounds(question)}]
+
     def read_bound(self, value):
         return _number(value)
 

@@ -28,6 +28,11 @@ class Rank(QuestionType):
     condition_tests = EQUALITY_TESTS | {"answered", "min", "max", "above", "below"}
     measure = "ordinal"
 
+    def xlsform_rows(self, question, form, row, required):
+        """Return a rank row on the list of the items ranked."""
+        entries = form.list_of(question, question.items, form.rank_names(question))
+        return [{**row, **required, "type": f"rank {entries}"}]
+
     def columns(self, question):
         return _item_columns(question)
 

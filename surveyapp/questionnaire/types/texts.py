@@ -56,6 +56,13 @@ class Text(QuestionType):
     def example_formdata(self, question):
         return {question.name: f"Answer to {question.name}"}
 
+    def xlsform_rows(self, question, form, row, required):
+        """Return a text row (long text: multiline), with its length when not the default."""
+        row = {**row, **required, "type": "text", **form.length_constraint(question)}
+        if question.multiline:
+            row["appearance"] = "multiline"
+        return [row]
+
 
 class Note(QuestionType):
     """Text shown to the respondent; no answer and no column."""
@@ -66,3 +73,7 @@ class Note(QuestionType):
 
     def columns(self, question):
         return ()
+
+    def xlsform_rows(self, question, form, row, required):
+        """Return a note row."""
+        return [{**row, "type": "note"}]
