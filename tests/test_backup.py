@@ -303,3 +303,19 @@ def test_a_backup_of_an_earlier_release_is_restored_for_init_db_to_upgrade(tmp_p
     assert "made by an earlier release: run `surveyapp init-db`" in result.output
     assert "m005_coding_decisions_by_answer" in result.output
     assert "m005_coding_decisions_by_answer" in invoke(database, "init-db").output
+
+
+def test_backup_and_restore_find_the_database_as_the_app_does(tmp_path, monkeypatch):
+    """Without --db: instance/config.py's DATABASE, then SURVEYAPP_DB, as `create_app` reads."""
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    configured = new_database(tmp_path / "configured.db")
+    (instance / "config.py").write_text(f"DATABASE = {str(configured)!r}\n")
+    assert create_app().config["DATABASE"] == str(configured)
+    result = CliRunner().invoke(main, ["backup", "-o", str(tmp_path / "a.db")])
+    assert result.exit_code == 0 and f"backed up {configured} to" in result.output
+    other = new_database(tmp_path / "other.db")
+    monkeypatch.setenv("SURVEYAPP_DB", str(other))
+    assert create_app().config["DATABASE"] == str(other)
+    result = CliRunner().invoke(main, ["backup", "-o", str(tmp_path / "b.db")])
+    assert result.exit_code == 0 and f"backed up {other} to" in result.output
