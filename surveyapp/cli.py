@@ -197,6 +197,8 @@ def backup_command(context: Context, output: Path, keep: int | None):
     (surveyapp-2026-12-01T053000Z.db). Run it from cron or a systemd timer (README).
     """
     database = context.database()
+    if str(output) == "-":
+        raise click.BadParameter("a backup goes to a file or a folder", param_hint="'-o'")
     if output.is_dir():
         target = output / backups.backup_name(database, datetime.now(UTC))
     elif keep:
@@ -213,6 +215,8 @@ def backup_command(context: Context, output: Path, keep: int | None):
     click.echo(f"  {copy.describe()}")
     if copy.newer:
         click.echo(f"  made by a newer release of surveyapp ({', '.join(copy.newer)})")
+    elif copy.pending:
+        click.echo("  made by an earlier release: `surveyapp init-db` upgrades it")
     if keep:
         for removed in backups.prune(output, database, keep):
             click.echo(f"deleted {removed} (older than the newest {keep})")

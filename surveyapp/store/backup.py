@@ -25,6 +25,7 @@ import contextlib
 import fcntl
 import os
 import re
+import shutil
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -311,7 +312,10 @@ def _set_aside(database: Path, moment: datetime) -> Path:
     replaced = database.with_name(f"{database.name}.replaced-{moment.strftime(STAMP)}")
     if replaced.exists():
         raise BackupError(f"{replaced}: exists already: nothing restored; try again")
-    os.link(database, replaced)  # the old file stays whole under its new name
+    try:
+        os.link(database, replaced)  # the old file stays whole under its new name
+    except OSError:  # a file system without hard links
+        shutil.copy2(database, replaced)
     return replaced
 
 
@@ -333,6 +337,8 @@ def restore(backup: Path, database: Path, moment: datetime | None = None) -> Res
         )
     if backup.resolve() == database.resolve():
         raise BackupError(f"{backup}: is the database itself: nothing to restore")
+    if not database.parent.is_dir():
+        raise BackupError(f"{database.parent}: no such folder for the database: nothing restored")
     temporary = database.with_name(f".{database.name}.restoring-{os.getpid()}")
     with not_served(database):
         source = _open(backup, read_only=True)
