@@ -250,7 +250,7 @@ def back_up(database: Path, target: Path) -> Copy:
         source.execute("commit")
     except (sqlite3.Error, OSError) as error:
         temporary.unlink(missing_ok=True)
-        raise BackupError(f"{database}: no backup made ({error})") from None
+        raise BackupError(f"{database}: no backup made in {target} ({error})") from None
     finally:
         source.close()
     try:
