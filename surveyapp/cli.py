@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import secrets
 import sys
 from datetime import UTC, datetime
@@ -15,10 +16,11 @@ from exports._files import STDOUT, OutputError, check_output
 from exports.csv import write_csv
 from surveyapp.questionnaire.loading import load_questionnaire
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
+from surveyapp.store import backup as backups
 from surveyapp.store import evaluators
 from surveyapp.store.connection import get_db
 from surveyapp.store.invitations import create_invitations, new_tokens
-from surveyapp.store.migrations import DatabaseOutdated
+from surveyapp.store.migrations import DatabaseOutdated, release_schema
 from surveyapp.store.rates import BY_LANGUAGE, language_counts, response_rates
 from surveyapp.store.responses import response_count
 from surveyapp.store.surveys import change_schedule
@@ -47,6 +49,27 @@ class Context:
             except (QuestionnaireError, DatabaseOutdated) as error:
                 raise click.ClickException(str(error)) from None
         return self._app
+
+    def database(self) -> Path:
+        """Return the database file the app opens, found without opening it.
+
+        The same settings as `create_app`'s, in the same order: the instance folder's
+        default, `instance/config.py`, SURVEYAPP_* variables, then --db (SURVEYAPP_DB).
+        """
+        if self.db_path:
+            return Path(self.db_path).resolve()
+        from flask import Flask
+
+        instance = os.environ.get("SURVEYAPP_INSTANCE")
+        settings = Flask(
+            "surveyapp.web",
+            instance_relative_config=True,
+            instance_path=os.path.abspath(instance) if instance else None,
+        )
+        settings.config["DATABASE"] = os.path.join(settings.instance_path, "surveyapp.db")
+        settings.config.from_pyfile("config.py", silent=True)
+        settings.config.from_prefixed_env("SURVEYAPP")
+        return Path(os.environ.get("SURVEYAPP_DB") or settings.config["DATABASE"]).resolve()
 
     def questionnaire(self, survey: str) -> Questionnaire:
         surveys = self.app.extensions["questionnaires"]
@@ -131,13 +154,100 @@ def init_db(context: Context):
     """Create or upgrade the database and make the first evaluator account.
 
     Applies the migrations the database has not had yet and adds the columns of new
-    questions; answers already collected are kept. `serve` and the other commands refuse a
-    database that needs upgrading, until this has run. When no evaluator exists, creates one
-    named admin with a random password, printed once.
+    questions; answers already collected are kept, and the migrations applied are named.
+    `serve` and the other commands refuse a database that needs upgrading, until this has
+    run, and refuse one made by a newer release. When no evaluator exists, creates one named
+    admin with a random password, printed once.
     """
+    try:
+        to_apply = backups.pending_migrations(context.database())
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
     context.upgrade = True
     with context.app.app_context():
+        if to_apply:
+            click.echo(f"migrations applied: {', '.join(to_apply)}")
+        else:
+            click.echo(f"database up to date: no migration to apply ({release_schema()})")
         _init_db(context)
+
+
+@main.command("backup")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The backup file, or a folder to put a timestamped backup in.",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    help="With a folder: keep the newest N backups of this database there, delete the rest.",
+)
+@click.pass_obj
+def backup_command(context: Context, output: Path, keep: int | None):
+    """Copy the database while the server answers; check the copy and say what it holds.
+
+    The copy is one moment of the database (SQLite's online backup API; respondents keep
+    submitting meanwhile), passes PRAGMA integrity_check and holds as many rows in every
+    table as the database did at that moment. It is written under a temporary name and
+    renamed once checked, so a file by the backup's name is always whole. With a folder,
+    the file is named after the database and the UTC time
+    (surveyapp-2026-12-01T053000Z.db). Run it from cron or a systemd timer (README).
+    """
+    database = context.database()
+    if str(output) == "-":
+        raise click.BadParameter("a backup goes to a file or a folder", param_hint="'-o'")
+    if output.is_dir():
+        target = output / backups.backup_name(database, datetime.now(UTC))
+    elif keep:
+        raise click.UsageError(f"--keep needs -o FOLDER: {output} is not a folder")
+    elif not output.parent.is_dir():
+        raise click.BadParameter(f"{output.parent}: no such folder", param_hint="'-o'")
+    else:
+        target = output
+    try:
+        copy = backups.back_up(database, target)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {database} to {target}, checked (integrity ok, rows equal):")
+    click.echo(f"  {copy.describe()}")
+    if copy.newer:
+        click.echo(f"  made by a newer release of surveyapp ({', '.join(copy.newer)})")
+    elif copy.pending:
+        click.echo("  made by an earlier release: `surveyapp init-db` upgrades it")
+    if keep:
+        for removed in backups.prune(output, database, keep):
+            click.echo(f"deleted {removed} (older than the newest {keep})")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def restore_command(context: Context, file: Path):
+    """Put a backup in place of the database, after checking it; keep the file it replaces.
+
+    The backup must pass PRAGMA integrity_check and be a surveyapp database that this
+    release reads. Refused while `surveyapp serve` (or another program) uses the database:
+    stop the server, restore, start it again. The database replaced is kept beside it
+    (surveyapp.db.replaced-2026-12-01T053000Z). A backup made by an earlier release is put
+    in place as it is; `surveyapp init-db` then upgrades it.
+    """
+    database = context.database()
+    try:
+        done = backups.restore(file, database)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {file} as {database}, checked (integrity ok):")
+    click.echo(f"  {done.copy.describe()}")
+    if done.replaced:
+        click.echo(f"the database it replaced is kept as {done.replaced}")
+    if done.copy.pending:
+        click.echo(
+            f"made by an earlier release: run `surveyapp init-db` to upgrade it"
+            f" ({', '.join(done.copy.pending)}) before serving"
+        )
 
 
 def _init_db(context: Context):
@@ -949,6 +1059,8 @@ def check(files):
 EXAMPLES = {
     None: "surveyapp init-db && surveyapp serve --port 8080",
     "init-db": "surveyapp init-db",
+    "backup": "surveyapp backup -o /var/backups/surveyapp --keep 14",
+    "restore": "surveyapp restore /var/backups/surveyapp/surveyapp-2026-12-01T053000Z.db",
     "add-evaluator": "surveyapp add-evaluator maria",
     "serve": "surveyapp serve --host 0.0.0.0 --port 8080",
     "invite": "surveyapp invite staff --count 30 --attr region=Africa --lang fr -o africa-fr.csv",

@@ -8,6 +8,9 @@ watches idle keep-alive connections, and (from gunicorn 27) hands a connection w
 is slow to arrive back to it rather than tie up a thread. The app is loaded once, before
 the processes are forked from it.
 
+While it serves, the server holds the serving lock beside its database
+(`store.backup.serving`): `surveyapp restore` refuses to replace a database in use.
+
 (`surveyapp.testing.ServeProcess` runs `surveyapp serve` as a child process for the tests
 and benchmarks.)
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 import os
 
 from gunicorn.app.base import BaseApplication
+
+from surveyapp.store.backup import serving
 
 KEEP_ALIVE_SECONDS = 5  # an idle respondent's connection is kept this long for the next page
 
@@ -61,5 +66,6 @@ class ProductionServer(BaseApplication):
 
 
 def serve_app(app, host: str, port: int, workers: int | None, threads: int):
-    """Serve the app with gunicorn until stopped (SIGINT or SIGTERM)."""
-    ProductionServer(app, server_options(host, port, workers, threads)).run()
+    """Serve the app with gunicorn until stopped (SIGINT or SIGTERM), holding the serving lock."""
+    with serving(app.config["DATABASE"]):
+        ProductionServer(app, server_options(host, port, workers, threads)).run()

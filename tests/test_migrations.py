@@ -16,12 +16,21 @@ from surveyapp.store import migrations as migrations_module
 from surveyapp.store.codings import Codebook
 from surveyapp.store.connection import connect
 from surveyapp.store.embeddings import EmbeddingCache
-from surveyapp.store.migrations import DatabaseOutdated, migrations, pending
+from surveyapp.store.migrations import (
+    DatabaseNewer,
+    DatabaseOutdated,
+    migrations,
+    pending,
+    release,
+    release_schema,
+)
 from surveyapp.testing import PASSWORD, sign_in
 from surveyapp.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE = ROOT / "tests" / "data" / "release-0.1.0.db"
+# The current schema (m008), made after 0.1.0 without a version bump: tests/data/schema-m008.md
+SCHEMA_M008 = ROOT / "tests" / "data" / "schema-m008.db"
 RELEASE_MIGRATIONS = [
     "m001_core_tables",
     "m002_sign_in_failures",
@@ -102,6 +111,16 @@ def test_init_db_upgrades_the_release_database_with_nothing_lost(
     assert "survey demo: version" in result.output and "8 responses" in result.output
     assert "password" not in result.output  # the release's evaluators are still there
     after = rows_of(deployed)
+    assert_nothing_lost(before, after)
+    assert not pending(connect(str(deployed)))
+    # Every later migration ran, and the result is the schema a new database gets.
+    fresh = tmp_path / "fresh.db"
+    assert init_db(fresh, questionnaire_dir).exit_code == 0
+    assert schema_of(deployed) == schema_of(fresh)
+
+
+def assert_nothing_lost(before: dict, after: dict):
+    """Check that every row of an upgraded database is still there, whole."""
     # A questionnaire changed since the release (the shipped ones are now in French and
     # Spanish too) gets a new version: its old version is kept beside the new one.
     versions = {row[0]: row[1] for row in after["questionnaire_versions"]}
@@ -115,13 +134,102 @@ def test_init_db_upgrades_the_release_database_with_nothing_lost(
             continue  # checked above: every old version kept
         elif table == "surveys":  # the dates and open link kept; the version may be new
             assert [row[:4] for row in after[table]] == [row[:4] for row in rows]
-        else:  # every row kept, whole; columns added later come after the old ones
+        elif rows:  # every row kept, whole; columns added later come after the old ones
             assert [row[: len(rows[0])] for row in after[table]] == rows, table
-    assert not pending(connect(str(deployed)))
-    # Every later migration ran, and the result is the schema a new database gets.
+
+
+def test_init_db_names_the_migrations_it_applied_then_says_up_to_date(deployed, questionnaire_dir):
+    later = [m.name for m in migrations._migrations[len(RELEASE_MIGRATIONS) :]]
+    first = init_db(deployed, questionnaire_dir)
+    assert f"migrations applied: {', '.join(later)}\n" in first.output
+    second = init_db(deployed, questionnaire_dir)
+    assert "migrations applied" not in second.output
+    assert f"database up to date: no migration to apply ({release_schema()})" in second.output
+
+
+def test_a_database_of_the_current_schema_opens_with_nothing_lost(tmp_path, questionnaire_dir):
+    current = tmp_path / "current.db"
+    shutil.copy(SCHEMA_M008, current)
+    db = connect(str(current))
+    names = [m.name for m in migrations.applied(db)]
+    db.close()
+    assert names[-1] == "m008_coding_review"
+    later = [m.name for m in migrations._migrations[len(names) :]]
+    before = rows_of(current)
+    result = init_db(current, questionnaire_dir)
+    assert result.exit_code == 0, result.output
+    if later:  # a release after this one: its migrations named
+        assert f"migrations applied: {', '.join(later)}\n" in result.output
+    else:
+        assert "database up to date" in result.output
+    assert "survey demo: version" in result.output and "8 responses" in result.output
+    assert_nothing_lost(before, rows_of(current))
     fresh = tmp_path / "fresh.db"
     assert init_db(fresh, questionnaire_dir).exit_code == 0
-    assert schema_of(deployed) == schema_of(fresh)
+    assert schema_of(current) == schema_of(fresh)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "DATABASE": str(current),
+            "QUESTIONNAIRES": str(questionnaire_dir),
+        }
+    )
+    client = app.test_client()
+    assert sign_in(client, "ben", PASSWORD).status_code == 302
+    workspace = client.get("/evaluate/coding/constraints").get_data(as_text=True)
+    assert "Money" in workspace and "Politics" in workspace
+    codebook = Codebook(connect(str(current)), "constraints")
+    assert codebook.consensus()["coder_a"] == "ana"
+    assert len(codebook.coding("ben")) == 8
+
+
+@pytest.fixture
+def newer(tmp_path, questionnaire_dir):
+    """A database that a newer release has upgraded: one migration this release lacks."""
+    path = tmp_path / "newer.db"
+    create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "DATABASE": str(path),
+            "QUESTIONNAIRES": str(questionnaire_dir),
+        }
+    )
+    db = connect(str(path))
+    db["_sqlite_migrations"].insert(
+        {"migration_set": "surveyapp", "name": "m999_from_a_newer_release", "applied_at": "2027"}
+    )
+    db.close()
+    return path
+
+
+def test_a_database_of_a_newer_release_is_refused_by_every_command_and_the_server(
+    newer, questionnaire_dir
+):
+    before = rows_of(newer)
+    config = {"TESTING": True, "SECRET_KEY": "t", "DATABASE": str(newer)}
+    for upgrade in (False, True):  # serving, and init-db's upgrade
+        with pytest.raises(DatabaseNewer) as refused:
+            create_app({**config, "QUESTIONNAIRES": str(questionnaire_dir)}, upgrade=upgrade)
+        message = str(refused.value)
+        assert message.startswith(f"{newer}: made by a newer release of surveyapp")
+        assert "schema version is m999_from_a_newer_release" in message
+        assert f"surveyapp {release()} reads up to {release_schema()}" in message
+    for command in (
+        ["init-db"],
+        ["serve"],
+        ["status"],
+        ["export", "demo"],
+        ["add-evaluator", "x"],
+    ):
+        result = CliRunner().invoke(
+            main, ["--db", str(newer), "--questionnaires", str(questionnaire_dir), *command]
+        )
+        assert result.exit_code == 1, result.output
+        assert f"{newer}: made by a newer release" in result.output, command
+        assert "Traceback" not in result.output
+    assert rows_of(newer) == before  # refused without touching it
 
 
 def test_the_upgraded_database_serves_its_respondents_and_evaluators(deployed, questionnaire_dir):

@@ -7,10 +7,18 @@ table, add a migration at the end; never edit one that has shipped. The response
 questionnaires, and `store.responses.widen_response_table` creates and widens them.
 
 At start-up (`web.create_app`) a new, empty database file gets every migration; a database
-that lacks some is refused with `DatabaseOutdated`, and `surveyapp init-db` upgrades it.
+that lacks some is refused with `DatabaseOutdated`, and `surveyapp init-db` upgrades it. A
+database that has had a migration this release does not know (made or upgraded by a newer
+release) is refused with `DatabaseNewer` by every path that opens the app, `init-db` included:
+this release's code would write to tables whose shape it does not know.
+
+A database's schema version is the name of the last migration it has had; a release's is the
+name of its last migration (0.1.0 shipped with m004_failed_attempts).
 """
 
 from __future__ import annotations
+
+from importlib import metadata
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -19,7 +27,16 @@ migrations = Migrations("surveyapp")
 
 
 class DatabaseOutdated(Exception):
-    """A database made by an earlier release, which `surveyapp init-db` must upgrade first."""
+    """A database this release does not open as it is: made by an earlier release, which
+    `surveyapp init-db` must upgrade first (or by a newer one: DatabaseNewer)."""
+
+
+class DatabaseNewer(DatabaseOutdated):
+    """A database made or upgraded by a newer release: refused, never opened or changed.
+
+    (A kind of DatabaseOutdated, so that whatever refuses an outdated database with its
+    message refuses this one too.)
+    """
 
 
 @migrations(name="m001_core_tables")
@@ -271,6 +288,42 @@ def _coding_review(db: sqlite_utils.Database):
     db["coding_jobs"].create_index(["question", "id"])
 
 
+def release() -> str:
+    """Return this release's version, as installed (setup.cfg's)."""
+    try:
+        return metadata.version("surveyapp")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def release_schema() -> str:
+    """Return the schema version of this release: the name of its last migration."""
+    return migrations._migrations[-1].name
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    """Return the names of the migrations this database has had, in the order applied."""
+    return [migration.name for migration in migrations.applied(db)]
+
+
+def unknown(db: sqlite_utils.Database) -> list[str]:
+    """Return the migrations this database has had that this release does not know."""
+    known = {migration.name for migration in migrations._migrations}
+    return [name for name in applied(db) if name not in known]
+
+
+def check_not_newer(db: sqlite_utils.Database, path: str):
+    """Refuse a database made or upgraded by a newer release (DatabaseNewer), untouched."""
+    newer = unknown(db)
+    if newer:
+        raise DatabaseNewer(
+            f"{path}: made by a newer release of surveyapp (its schema version is"
+            f" {applied(db)[-1]}; surveyapp {release()} reads up to {release_schema()} and does"
+            f" not know {', '.join(newer)}): refused, nothing changed. Run the release that made"
+            " it, or restore a backup taken before the upgrade (`surveyapp restore`)"
+        )
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Return the names of the migrations this database has not had yet, in order."""
     return [migration.name for migration in migrations.pending(db)]
@@ -282,7 +335,11 @@ def is_new(db: sqlite_utils.Database) -> bool:
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations this database has not had yet; return their names."""
+    """Apply the migrations this database has not had yet; return their names.
+
+    Refuses a database of a newer release (DatabaseNewer) before changing anything.
+    """
+    check_not_newer(db, db_path(db))
     names = pending(db)
     migrations.apply(db)
     return names
@@ -293,9 +350,16 @@ def check_current(db: sqlite_utils.Database, path: str):
     if is_new(db):
         migrate(db)
         return
+    check_not_newer(db, path)
     missing = pending(db)
     if missing:
         raise DatabaseOutdated(
             f"{path}: the database was made by an earlier release and needs upgrading"
             f" ({', '.join(missing)}): back it up, then run `surveyapp init-db`"
         )
+
+
+def db_path(db: sqlite_utils.Database) -> str:
+    """Return the file of a database connection, as named in messages."""
+    found = db.execute("select file from pragma_database_list where name = 'main'").fetchone()
+    return found[0] if found and found[0] else "(database in memory)"
