@@ -29,17 +29,32 @@ WHY = {
     "acknowledge": "an acknowledge question is not supported; use a select_one",
     "begin_repeat": "repeated groups are not supported",
     "geopoint": "locations are not supported",
+    "gps": "locations are not supported",
     "geotrace": "locations are not supported",
     "geoshape": "locations are not supported",
     "barcode": "barcodes are not supported",
     "trigger": "triggers are not supported",
 }
 MEDIA = {"image", "photo", "audio", "video", "file", "background-audio", "signature"}
+# The spellings of a select's type that pyxform reads (its aliases.select), longest first.
+SELECT_COMMANDS = {
+    "add select one prompt using": "select_one", "add select multiple prompt using":
+    "select_multiple", "select all that apply from": "select_multiple",
+    "select one from": "select_one", "select all that apply": "select_multiple",
+    "select_multiple": "select_multiple", "select_one": "select_one", "select one": "select_one",
+    "select1": "select_one",
+}  # fmt: skip
+SELECT = re.compile(r"(?P<command>" + "|".join(SELECT_COMMANDS) + r") (?P<list>\S+)"
+                    r"( (?P<other>or specify other|or_other|or other))?\Z")  # fmt: skip
 BEGIN, END = {"begin_group", "begin group"}, {"end_group", "end group"}
 SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 # Columns pyxform reads under another name.
 ALIASES = {"caption": "label", "relevance": "relevant", "requiredmsg": "required_message",
-           "constraining_message": "constraint_message", "list name": "list_name"}  # fmt: skip
+           "constraining_message": "constraint_message", "list name": "list_name",
+           "bind::relevant": "relevant", "bind::required": "required",
+           "bind::constraint": "constraint", "bind::jr:constraintMsg": "constraint_message",
+           "bind::jr:requiredMsg": "required_message", "bind::readonly": "read_only",
+           "bind::calculate": "calculation", "control::appearance": "appearance"}  # fmt: skip
 YES = {"yes", "true", "true()", "1"}
 NO = {"no", "false", "false()", "0"}
 NUMBER = r"-?\d+(?:\.\d+)?"
@@ -69,14 +84,15 @@ class Node:
 
 
 def _type(row: Row) -> tuple[str, str, bool]:
-    """Return a row's type, list name and whether it has `or_other`."""
-    words = re.sub(r"\s+", " ", row.get("type").strip().lower()).split(" ")
+    """Return a row's type, list name and whether it has `or_other` (pyxform's spellings)."""
+    text = re.sub(r"\s+", " ", row.get("type").strip().lower())
+    select = SELECT.match(text)
+    if select:
+        command = SELECT_COMMANDS[select.group("command")]
+        return command, select.group("list"), bool(select.group("other"))
+    words = re.sub(r"\Aselect (one|multiple) from file ", r"select_\1_from_file ", text).split(" ")
     if words == ["phone", "number"]:
         return "phone number", "", False
-    if words[:2] in (["select", "one"], ["select", "multiple"]):
-        words = ["select_" + words[1], *words[2:]]
-    if words[:4] == ["select", "all", "that", "apply"]:
-        words = ["select_multiple", *words[4:]]
     if words[:2] in (["begin", "group"], ["end", "group"], ["begin", "repeat"], ["end", "repeat"]):
         words = [f"{words[0]}_{words[1]}", *words[2:]]
     other = words[-1] == "or_other" and len(words) == 3
