@@ -100,6 +100,12 @@ IMPORTED = {
         "chosen": {"beneficiary": "1", "service": "1", "lab": "yes"},
         "hidden": ["cdob"],
     },
+    "kobo_matrix.xlsx": {
+        "types": ["grid", "grid"],
+        "pages": [["m1_possess", "m1_necess"]],
+        "required": ["m1_possess", "m1_necess"],
+        "note": "sheet survey, row 3: constraint '. = \"yes\"' is not enforced",
+    },
     "odk_constraint_on_selected.xlsx": {
         "types": ["select_multiple"] * 3 + ["integer"] * 2 + ["text", "note"],
         "relevant": {
@@ -146,6 +152,10 @@ REFUSED = {
     "pyxform_pull_data.xlsx": ("sheet survey, row 2, column type", "calculate"),
     "kobo_expenses.xlsx": ("sheet survey, row 13, column type", "image"),
     "kobo_gps.xls": ("sheet survey, row 2, column type", "geopoint"),
+    "kobo_matrix_with_integer.xlsx": (
+        "sheet survey, row 5, column type",
+        "a Kobo matrix column of type 'integer' is not supported",
+    ),
     "odk_range.xlsx": ("sheet survey, row 2, column type", "range"),
     "odk_select_one_from_file.xlsx": ("sheet survey, row 2, column type", "select_one_from_file"),
     "pyxform_calculate.xls": ("sheet survey, row 2, column type", "calculate"),

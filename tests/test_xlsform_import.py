@@ -279,7 +279,7 @@ def test_names_become_valid_unused_ids():
 FORMS = Path(__file__).resolve().parent / "data" / "xlsforms"
 # Real forms written by others (tests/data/xlsforms/SOURCES.md): each imported and answered.
 SERVED = [
-    "kobo_battery_life.xls", "kobo_mch_v1.xls", "kobo_sample_accent.xlsx",
+    "kobo_battery_life.xls", "kobo_matrix.xlsx", "kobo_mch_v1.xls", "kobo_sample_accent.xlsx",
     "kobo_unicode_relevant.xlsx", "odk_constraint_on_selected.xlsx", "odk_default.xlsx",
     "odk_multiple_languages.xlsx", "odk_rank.xlsx", "odk_required_message.xlsx",
     "pyxform_extra_sheet_names.xlsx", "pyxform_field_list.xlsx", "pyxform_group.xlsx",
@@ -292,6 +292,7 @@ SERVED = [
 # ... and the ones outside the format, each refused with its place and why.
 REFUSED = {
     "kobo_expenses.xlsx": "row 13, column type: type 'image': photos, sound, video and files",
+    "kobo_matrix_with_integer.xlsx": "row 5, column type: a Kobo matrix column of type 'int",
     "kobo_gps.xls": "row 2, column type: type 'geopoint': locations are not supported",
     "odk_range.xlsx": "row 2, column type: type 'range'",
     "odk_select_one_from_file.xlsx": "row 2, column type: type 'select_one_from_file",
