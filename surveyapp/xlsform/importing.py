@@ -317,10 +317,11 @@ class _Converter:
                 values = value if isinstance(value, list) else [value]
                 mapped = []
                 for v in values:
-                    if ids and str(v) not in ids:
-                        raise XLSFormError(f"'{v}' is not a choice of "
-                                           f"'{condition.get('question')}'", "survey",
-                                           row.number, "relevant")  # fmt: skip
+                    if ids and str(v) not in ids:  # pyxform accepts it: kept, warned of
+                        self.note(f"sheet survey, row {row.number}: warning: relevant names "
+                                  f"'{v}', which is not a choice of '{condition['question']}'"
+                                  f" ({', '.join(ids)}): kept as written; no answer can be "
+                                  f"'{v}', so its test never finds it")  # fmt: skip
                     mapped.append(ids.get(str(v), v))
                 out[key] = mapped if isinstance(value, list) else mapped[0]
             else:
