@@ -354,3 +354,31 @@ def test_date_and_count_selected_bounds_become_the_formats_own(tmp_path):
     assert (question(survey, "n")["min"], question(survey, "n")["max"]) == (1, 9)
     assert "min" not in question(survey, "seen")
     assert "sheet survey, row 5: constraint '. <= today()' is not enforced" in notes
+
+
+@pytest.mark.parametrize(
+    ("spelling", "kind", "other"),
+    [
+        ("select one yn", "select_one", False),
+        ("select1 yn", "select_one", False),
+        ("select one from yn", "select_one", False),
+        ("select one from yn or specify other", "select_one", True),
+        ("select all that apply from yn", "select_multiple", False),
+        ("select all that apply yn or other", "select_multiple", True),
+        ("add select one prompt using yn", "select_one", False),
+    ],
+)
+def test_pyxforms_other_spellings_of_a_select_are_read(tmp_path, spelling, kind, other):
+    survey, _ = imported(tmp_path, [["type", "name", "label"], [spelling, "q", "Q"]])
+    assert question(survey, "q")["type"] == kind
+    assert ("q_other" in {q["name"] for p in survey["pages"] for q in p["questions"]}) is other
+
+
+def test_bind_columns_are_read_as_pyxform_reads_them(tmp_path):
+    survey, _ = imported(tmp_path, [
+        ["type", "name", "label", "bind::relevant", "bind::constraint", "bind::required"],
+        ["select_one yn", "q", "Q"],
+        ["integer", "n", "N", "${q} = 'yes'", ". <= 72", "true()"],
+    ])  # fmt: skip
+    assert question(survey, "n")["relevant"] == {"question": "q", "equals": "yes"}
+    assert (question(survey, "n")["max"], question(survey, "n")["required"]) == (72, True)
