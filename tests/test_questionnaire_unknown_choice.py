@@ -153,3 +153,14 @@ def test_the_imported_form_checks_and_serves(tmp_path):
     [row] = completed_responses(db, questionnaire).to_dict("records")
     db.close()
     assert (row["q"], row["why"], row["always"]) == ("yes", None, "Not maybe")
+
+
+@pytest.mark.parametrize("kind", ["select_one", "select_multiple"])
+def test_an_unknown_choice_is_said_by_its_name(kind):
+    """A condition on the same page is shown in words: the choice has no label, its name."""
+    from surveyapp.questionnaire.conditions import describe
+
+    test = "contains" if kind == "select_multiple" else "equals"
+    questionnaire = parse_questionnaire(survey({"question": "q", test: "maybe"}, kind))
+    condition = questionnaire.question("why").relevant
+    assert describe(condition, questionnaire.question) == "you chose “maybe”"

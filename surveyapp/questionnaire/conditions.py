@@ -171,9 +171,10 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
             raise ValueError("'answered' must be true or false")
     else:
         operand = kind.condition_operand(question, test, operand)
-    if test == "contains":  # a choice the list lacks has no column: never ticked
-        known = question.choice(operand) is not None
-        column = question.column_of(operand).name if known else f"{name}.{operand}"
+    # contains reads the choice's column; a choice the list lacks has none: the test reads
+    # the question's name, which a select_multiple does not fill, and never holds
+    if test == "contains" and question.choice(operand) is not None:
+        column = question.column_of(operand).name
     columns = [c.name for c in question.columns()]
     if test == "answered" and not item and columns not in ([], [name]):
         # answered when any column is, as its type counts answers: a grid choice may be
@@ -201,12 +202,7 @@ def unknown_choices(condition: Condition, question_of) -> list[tuple[str, str]]:
     if condition.test not in CHOICE_TESTS or not condition.kind.has_choices:
         return []
     question = question_of(condition.question)
-    if condition.test == "contains":
-        values = (condition.column.partition(".")[2],)
-    elif condition.test in ("in", "not_in"):
-        values = condition.operand
-    else:
-        values = (condition.operand,)
+    values = condition.operand if condition.test in ("in", "not_in") else (condition.operand,)
     return [(question.name, v) for v in values if question.choice(v) is None]
 
 
@@ -257,7 +253,7 @@ def _phrase(condition: Condition, question_of, language, positive: bool) -> str:
         relation = _RELATIONS[test, positive][isinstance(bound, date)]
         return gettext(relation, question=label, bound=bound)
     if test == "contains":
-        values = (condition.column.partition(".")[2],)
+        values = (condition.operand,)
         positive_test = True
     else:
         values = condition.operand if test in ("in", "not_in") else (condition.operand,)
