@@ -14,7 +14,7 @@ import pandas as pd
 
 from exports._files import STDOUT, OutputError, check_output
 from exports.csv import write_csv
-from surveyapp.questionnaire.loading import load_questionnaire
+from surveyapp.questionnaire.loading import load_questionnaire, questionnaire_warnings
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
 from surveyapp.store import backup as backups
 from surveyapp.store import evaluators
@@ -1038,7 +1038,7 @@ def export_xlsform_command(context: Context, survey, output):
 @main.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def check(files):
-    """Validate questionnaire files without touching any database."""
+    """Validate questionnaire files without touching any database; print warnings too."""
     failed = False
     for file in files:
         try:
@@ -1051,6 +1051,8 @@ def check(files):
             f"{file}: ok: survey '{questionnaire.id}', {len(questionnaire.pages)} pages,"
             f" {len(questionnaire.questions)} questions, {len(questionnaire.columns())} columns"
         )
+        for warning in questionnaire_warnings(questionnaire):  # valid, but likely a slip
+            click.echo(f"{file}: warning: {warning}", err=True)
     if failed:
         sys.exit(1)
 

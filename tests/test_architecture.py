@@ -79,7 +79,7 @@ def test_only_the_question_types_know_the_types_by_name():
     # The XLSForm readers read the form's own words (its types select_one, note, begin_group;
     # the tokens of a relevant expression), XLSForm's vocabulary rather than ours; writing a
     # form goes through each question type (QuestionType.xlsform_rows).
-    readers = ("importing.py", "reading.py", "relevant.py")
+    readers = ("importing.py", "kobomatrix.py", "reading.py", "relevant.py")
     xlsform_words = {ROOT / "surveyapp" / "xlsform" / name for name in readers}
     files = modules("surveyapp") + sorted((ROOT / "surveyapp").rglob("*.html"))
     found = [

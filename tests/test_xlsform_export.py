@@ -323,7 +323,7 @@ def _choices(questionnaire) -> list:
 
 
 def test_the_forms_that_import_are_listed():
-    assert len(_importing_forms()) >= 12
+    assert len(_importing_forms()) >= 14
     assert all(path.exists() for path in _importing_forms())
 
 

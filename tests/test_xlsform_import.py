@@ -279,36 +279,36 @@ def test_names_become_valid_unused_ids():
 FORMS = Path(__file__).resolve().parent / "data" / "xlsforms"
 # Real forms written by others (tests/data/xlsforms/SOURCES.md): each imported and answered.
 SERVED = [
-    "kobo_sample_accent",
-    "kobo_unicode_relevant",
-    "pyxform_extra_sheet_names",
-    "pyxform_field_list", "pyxform_group_relevant", "pyxform_group_type",
-    "pyxform_hints_in_group", "pyxform_or_other_nested_groups", "pyxform_phone_number",
-    "pyxform_rank_translations", "pyxform_table_list", "pyxform_text_and_integer",
-    "pyxform_xl_date_ambiguous_v1", "xlsformorg_default", "xlsformorg_grid_theme",
-    "xlsformorg_grouping", "xlsformorg_multiple_languages", "xlsformorg_rank",
-    "xlsformorg_relevant", "xlsformorg_required_message", "xlsformorg_select_multiple",
-    "xlsformorg_specify_other", "xlsformorg_worksheets",
+    "kobo_battery_life.xls", "kobo_matrix.xlsx", "kobo_mch_v1.xls", "kobo_sample_accent.xlsx",
+    "kobo_unicode_relevant.xlsx", "odk_constraint_on_selected.xlsx", "odk_default.xlsx",
+    "odk_multiple_languages.xlsx", "odk_rank.xlsx", "odk_required_message.xlsx",
+    "pyxform_extra_sheet_names.xlsx", "pyxform_field_list.xlsx", "pyxform_group.xlsx",
+    "pyxform_group_relevant.xlsx", "pyxform_group_type.xlsx", "pyxform_hints_in_group.xlsx",
+    "pyxform_or_other_nested_groups.xlsx", "pyxform_phone_number.xlsx",
+    "pyxform_rank_translations.xlsx", "pyxform_specify_other.xlsx", "pyxform_table_list.xlsx",
+    "pyxform_table_list_example.xls", "pyxform_text_and_integer.xlsx",
+    "pyxform_xl_date_ambiguous_v1.xlsx",
 ]  # fmt: skip
 # ... and the ones outside the format, each refused with its place and why.
 REFUSED = {
-    "kobo_expenses": "row 13, column type: type 'image': photos, sound, video and files",
-    "pyxform_or_other_choice_filter": "row 3, column choice_filter: cascading selects",
-    "pyxform_pull_data": "row 2, column type: type 'calculate'",
-    "pyxform_ucl_biomass_plot": "row 16, column type: type 'select_one_from_file UCL_regions",
-    "xlsformorg_calculation": "row 3, column type: type 'calculate'",
-    "xlsformorg_cascading_select": "row 3, column choice_filter: cascading selects",
-    "xlsformorg_gps": "row 3, column type: type 'geopoint': locations are not supported",
-    "xlsformorg_range": "row 2, column type: type 'range'",
-    "xlsformorg_repeats": "row 2, column type: type 'begin repeat': repeated groups",
-    "xlsformorg_select_one_from_file": "row 2, column type: type 'select_one_from_file",
+    "kobo_expenses.xlsx": "row 13, column type: type 'image': photos, sound, video and files",
+    "kobo_matrix_with_integer.xlsx": "row 5, column type: a Kobo matrix column of type 'int",
+    "kobo_gps.xls": "row 2, column type: type 'geopoint': locations are not supported",
+    "odk_range.xlsx": "row 2, column type: type 'range'",
+    "odk_select_one_from_file.xlsx": "row 2, column type: type 'select_one_from_file",
+    "pyxform_calculate.xls": "row 2, column type: type 'calculate'",
+    "pyxform_choice_filter_test.xlsx": "row 3, column choice_filter: cascading selects",
+    "pyxform_or_other_choice_filter.xlsx": "row 3, column choice_filter: cascading selects",
+    "pyxform_pull_data.xlsx": "row 2, column type: type 'calculate'",
+    "pyxform_tutorial.xls": "row 2, column type: type 'begin repeat': repeated groups",
+    "pyxform_ucl_biomass_plot.xlsx": "row 16, column type: type 'select_one_from_file UCL_reg",
 }
 
 
 @pytest.mark.parametrize("name", SERVED)
 def test_a_real_form_is_imported_checked_served_and_answered(tmp_path, name):
-    output = tmp_path / f"{name}.yaml"
-    result = run("import-xlsform", FORMS / f"{name}.xlsx", "-o", output)
+    output = tmp_path / f"{Path(name).stem}.yaml"
+    result = run("import-xlsform", FORMS / name, "-o", output)
     assert "written to" in result.stderr
     assert ": ok: survey" in run("check", output).output
     assert answer_to_the_end(tmp_path, output) == 1
@@ -316,9 +316,9 @@ def test_a_real_form_is_imported_checked_served_and_answered(tmp_path, name):
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_a_real_form_outside_the_format_is_refused(tmp_path, name):
-    output = tmp_path / f"{name}.yaml"
-    result = run("import-xlsform", FORMS / f"{name}.xlsx", "-o", output, expect=1)
-    assert f"{name}.xlsx: sheet survey, {REFUSED[name]}" in result.stderr
+    output = tmp_path / f"{Path(name).stem}.yaml"
+    result = run("import-xlsform", FORMS / name, "-o", output, expect=1)
+    assert f"{name}: sheet survey, {REFUSED[name]}" in result.stderr
     assert not output.exists()
 
 
@@ -354,3 +354,31 @@ def test_date_and_count_selected_bounds_become_the_formats_own(tmp_path):
     assert (question(survey, "n")["min"], question(survey, "n")["max"]) == (1, 9)
     assert "min" not in question(survey, "seen")
     assert "sheet survey, row 5: constraint '. <= today()' is not enforced" in notes
+
+
+@pytest.mark.parametrize(
+    ("spelling", "kind", "other"),
+    [
+        ("select one yn", "select_one", False),
+        ("select1 yn", "select_one", False),
+        ("select one from yn", "select_one", False),
+        ("select one from yn or specify other", "select_one", True),
+        ("select all that apply from yn", "select_multiple", False),
+        ("select all that apply yn or other", "select_multiple", True),
+        ("add select one prompt using yn", "select_one", False),
+    ],
+)
+def test_pyxforms_other_spellings_of_a_select_are_read(tmp_path, spelling, kind, other):
+    survey, _ = imported(tmp_path, [["type", "name", "label"], [spelling, "q", "Q"]])
+    assert question(survey, "q")["type"] == kind
+    assert ("q_other" in {q["name"] for p in survey["pages"] for q in p["questions"]}) is other
+
+
+def test_bind_columns_are_read_as_pyxform_reads_them(tmp_path):
+    survey, _ = imported(tmp_path, [
+        ["type", "name", "label", "bind::relevant", "bind::constraint", "bind::required"],
+        ["select_one yn", "q", "Q"],
+        ["integer", "n", "N", "${q} = 'yes'", ". <= 72", "true()"],
+    ])  # fmt: skip
+    assert question(survey, "n")["relevant"] == {"question": "q", "equals": "yes"}
+    assert (question(survey, "n")["max"], question(survey, "n")["required"]) == (72, True)

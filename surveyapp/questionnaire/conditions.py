@@ -23,6 +23,8 @@ TESTS = (
     "below",
 )
 COMBINATIONS = ("all", "any", "not")
+# the tests that compare an answer with choice names
+CHOICE_TESTS = ("equals", "not_equals", "in", "not_in", "contains")
 # the tests that bound an ordered answer from below and from above: one of each may share a
 # mapping ({question: years, min: 2, max: 10} is between 2 and 10)
 LOWER, UPPER = ("min", "above"), ("max", "below")
@@ -169,7 +171,9 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
             raise ValueError("'answered' must be true or false")
     else:
         operand = kind.condition_operand(question, test, operand)
-    if test == "contains":
+    # contains reads the choice's column; a choice the list lacks has none: the test reads
+    # the question's name, which a select_multiple does not fill, and never holds
+    if test == "contains" and question.choice(operand) is not None:
         column = question.column_of(operand).name
     columns = [c.name for c in question.columns()]
     if test == "answered" and not item and columns not in ([], [name]):
@@ -184,6 +188,22 @@ def parse_condition(raw: Any, earlier: dict) -> Condition:
         )
         return answered if operand else Condition("not", parts=(answered,))
     return Condition(test, question=name, column=column, operand=operand, kind=kind)
+
+
+def unknown_choices(condition: Condition, question_of) -> list[tuple[str, str]]:
+    """Return (question, value) for each value compared with a choice its question lacks.
+
+    Such a test is kept (KoboToolbox and ODK accept it: an XLSForm may name a choice its
+    list has lost): no answer is that value, so `equals` and `in` never hold for it and
+    `not_equals` and `not_in` always do. `surveyapp check` warns of each, a typo perhaps.
+    """
+    if condition.test in COMBINATIONS:
+        return [found for part in condition.parts for found in unknown_choices(part, question_of)]
+    if condition.test not in CHOICE_TESTS or not condition.kind.has_choices:
+        return []
+    question = question_of(condition.question)
+    values = condition.operand if condition.test in ("in", "not_in") else (condition.operand,)
+    return [(question.name, v) for v in values if question.choice(v) is None]
 
 
 def _between(tests: list[str]) -> bool:
@@ -233,7 +253,7 @@ def _phrase(condition: Condition, question_of, language, positive: bool) -> str:
         relation = _RELATIONS[test, positive][isinstance(bound, date)]
         return gettext(relation, question=label, bound=bound)
     if test == "contains":
-        values = (condition.column.partition(".")[2],)
+        values = (condition.operand,)
         positive_test = True
     else:
         values = condition.operand if test in ("in", "not_in") else (condition.operand,)

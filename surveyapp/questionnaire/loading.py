@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from surveyapp.questionnaire.conditions import parse_condition
+from surveyapp.questionnaire.conditions import parse_condition, unknown_choices
 from surveyapp.questionnaire.model import (
     CRITERIA,
     Choice,
@@ -335,6 +335,21 @@ def parse_questionnaire(raw: Any, path: str = "<definition>") -> Questionnaire:
         definition=raw,
         path=path,
     )
+
+
+def questionnaire_warnings(questionnaire: Questionnaire) -> list[str]:
+    """Return what is valid but likely a slip, naming its place: a condition's unknown choice."""
+    warnings = []
+    for question in questionnaire.questions:
+        if question.relevant is None:
+            continue
+        for name, value in unknown_choices(question.relevant, questionnaire.question):
+            choices = ", ".join(c.name for c in questionnaire.question(name).choices)
+            warnings.append(
+                f"question '{question.name}': relevant: '{value}' is not a choice of question"
+                f" '{name}' ({choices}): no answer can be '{value}', so its test never finds it"
+            )
+    return warnings
 
 
 class _SafeLoader(yaml.SafeLoader):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,15 @@ import yaml
 from surveyapp.questionnaire.loading import CHOICE_NAME, NAME, parse_questionnaire
 from surveyapp.questionnaire.model import QuestionnaireError
 from surveyapp.xlsform.errors import XLSFormError
+from surveyapp.xlsform.kobomatrix import BEGIN as BEGIN_MATRIX
+from surveyapp.xlsform.kobomatrix import END as END_MATRIX
+from surveyapp.xlsform.kobomatrix import (
+    MATRIX_LIST,
+    expanded_workbook,
+    has_matrix,
+    matrix_rows,
+    matrix_type,
+)
 from surveyapp.xlsform.reading import Row, Workbook, language_code, read_xlsform
 
 # Types that carry no question: skipped with a note.
@@ -29,17 +39,38 @@ WHY = {
     "acknowledge": "an acknowledge question is not supported; use a select_one",
     "begin_repeat": "repeated groups are not supported",
     "geopoint": "locations are not supported",
+    "gps": "locations are not supported",
     "geotrace": "locations are not supported",
     "geoshape": "locations are not supported",
     "barcode": "barcodes are not supported",
     "trigger": "triggers are not supported",
 }
 MEDIA = {"image", "photo", "audio", "video", "file", "background-audio", "signature"}
+# The spellings of a select's type that pyxform reads (its aliases.select), longest first;
+# old forms (pyxform's tutorial, kpi's fixtures) put `from` before the list's name.
+_FROM = " from"
+SELECT_COMMANDS = {
+    "add select one prompt using": "select_one",
+    "add select multiple prompt using": "select_multiple",
+    "select all that apply" + _FROM: "select_multiple",
+    "select one" + _FROM: "select_one",
+    "select all that apply": "select_multiple",
+    "select_multiple": "select_multiple",
+    "select_one": "select_one",
+    "select one": "select_one",
+    "select1": "select_one",
+}
+SELECT = re.compile(r"(?P<command>" + "|".join(SELECT_COMMANDS) + r") (?P<list>\S+)"
+                    r"( (?P<other>or specify other|or_other|or other))?\Z")  # fmt: skip
 BEGIN, END = {"begin_group", "begin group"}, {"end_group", "end group"}
 SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 # Columns pyxform reads under another name.
 ALIASES = {"caption": "label", "relevance": "relevant", "requiredmsg": "required_message",
-           "constraining_message": "constraint_message", "list name": "list_name"}  # fmt: skip
+           "constraining_message": "constraint_message", "list name": "list_name",
+           "bind::relevant": "relevant", "bind::required": "required",
+           "bind::constraint": "constraint", "bind::jr:constraintMsg": "constraint_message",
+           "bind::jr:requiredMsg": "required_message", "bind::readonly": "read_only",
+           "bind::calculate": "calculation", "control::appearance": "appearance"}  # fmt: skip
 YES = {"yes", "true", "true()", "1"}
 NO = {"no", "false", "false()", "0"}
 NUMBER = r"-?\d+(?:\.\d+)?"
@@ -69,14 +100,15 @@ class Node:
 
 
 def _type(row: Row) -> tuple[str, str, bool]:
-    """Return a row's type, list name and whether it has `or_other`."""
-    words = re.sub(r"\s+", " ", row.get("type").strip().lower()).split(" ")
+    """Return a row's type, list name and whether it has `or_other` (pyxform's spellings)."""
+    text = re.sub(r"\s+", " ", row.get("type").strip().lower())
+    select = SELECT.match(text)
+    if select:
+        command = SELECT_COMMANDS[select.group("command")]
+        return command, select.group("list"), bool(select.group("other"))
+    words = re.sub(r"\Aselect (one|multiple) from file ", r"select_\1_from_file ", text).split(" ")
     if words == ["phone", "number"]:
         return "phone number", "", False
-    if words[:2] in (["select", "one"], ["select", "multiple"]):
-        words = ["select_" + words[1], *words[2:]]
-    if words[:4] == ["select", "all", "that", "apply"]:
-        words = ["select_multiple", *words[4:]]
     if words[:2] in (["begin", "group"], ["end", "group"], ["begin", "repeat"], ["end", "repeat"]):
         words = [f"{words[0]}_{words[1]}", *words[2:]]
     other = words[-1] == "or_other" and len(words) == 3
@@ -101,17 +133,35 @@ def _plain_quotes(expression: str) -> str:
     return expression.translate(SMART_QUOTES)
 
 
-def _validate(path: Path, notes: list[str]) -> None:
-    """Refuse a form that pyxform refuses, with pyxform's message."""
+def _validate(path: Path, workbook: Workbook, notes: list[str]) -> None:
+    """Refuse a form that pyxform refuses, with pyxform's message.
+
+    A form with Kobo matrices is validated as KoboToolbox compiles it, its matrices expanded.
+    """
     from pyxform.xls2xform import convert
 
     warnings: list[str] = []
+    expanded = has_matrix(workbook)
     try:
-        convert(xlsform=str(path), warnings=warnings, validate=False)
+        with tempfile.TemporaryDirectory() as folder:
+            form = path
+            if expanded:
+                form = Path(folder) / f"{path.stem}.xlsx"
+                expanded_workbook(workbook).save(form)
+            convert(xlsform=str(form), warnings=warnings, validate=False)
     except Exception as error:  # noqa: BLE001 - pyxform's refusal, whatever its class
         message = str(error).strip() or type(error).__name__
-        raise XLSFormError(f"pyxform refuses the form: {message}") from None
+        how = " (its Kobo matrices expanded as KoboToolbox does)" if expanded else ""
+        raise XLSFormError(f"pyxform refuses the form{how}: {message}") from None
     notes.extend(f"pyxform: {w}" for w in warnings)
+
+
+def _aliased(workbook: Workbook) -> Workbook:
+    """Return the workbook with its columns under the names pyxform reads them by."""
+    for sheet in ("survey", "choices"):
+        for row in workbook.rows(sheet):
+            row.cells = {ALIASES.get(k, k): v for k, v in row.cells.items()}
+    return workbook
 
 
 def _condition(expression: str, names: dict[str, str]):
@@ -128,9 +178,6 @@ class _Converter:
         self.book, self.notes = workbook, notes
         self.noted: set[str] = set()
         self.settings = (workbook.rows("settings") or [Row(2, {})])[0]
-        for sheet in ("survey", "choices"):
-            for row in workbook.rows(sheet):
-                row.cells = {ALIASES.get(k, k): v for k, v in row.cells.items()}
         self.languages = self._languages()
         self.question_ids: set[str] = set()
         self.page_ids: set[str] = set()
@@ -270,10 +317,11 @@ class _Converter:
                 values = value if isinstance(value, list) else [value]
                 mapped = []
                 for v in values:
-                    if ids and str(v) not in ids:
-                        raise XLSFormError(f"'{v}' is not a choice of "
-                                           f"'{condition.get('question')}'", "survey",
-                                           row.number, "relevant")  # fmt: skip
+                    if ids and str(v) not in ids:  # pyxform accepts it: kept, warned of
+                        self.note(f"sheet survey, row {row.number}: warning: relevant names "
+                                  f"'{v}', which is not a choice of '{condition['question']}'"
+                                  f" ({', '.join(ids)}): kept as written; no answer can be "
+                                  f"'{v}', so its test never finds it")  # fmt: skip
                     mapped.append(ids.get(str(v), v))
                 out[key] = mapped if isinstance(value, list) else mapped[0]
             else:
@@ -296,7 +344,14 @@ class _Converter:
             if not row.get("type"):
                 continue
             kind, list_name, other = _type(row)
-            if kind in BEGIN:
+            if matrix_type(row) == BEGIN_MATRIX:
+                matrix = Node(row, "kobomatrix")
+                stack[-1].children.append(matrix)
+                stack.append(matrix)
+            elif matrix_type(row) == END_MATRIX:
+                if len(stack) > 1:
+                    stack.pop()
+            elif kind in BEGIN:
                 group = Node(row, "begin_group")
                 stack[-1].children.append(group)
                 stack.append(group)
@@ -349,6 +404,9 @@ class _Converter:
             if node.type == "begin_group":
                 title = self.text(node.row, "label") or node.name
                 questions = self.group(node, None, nested=False)
+            elif node.type == "kobomatrix":
+                title = self.text(node.row, "label") or node.name
+                questions = self.matrix(node, None, nested=False)
             else:
                 title = self.title
                 questions = self.question(node, None)
@@ -357,7 +415,7 @@ class _Converter:
                           "no question: left out")  # fmt: skip
                 continue
             page = {"name": name, "title": title, "questions": questions}
-            if node.type == "begin_group" and name != node.name:
+            if node.type in ("begin_group", "kobomatrix") and name != node.name:
                 page["xlsform_name"] = node.name
             pages.append(page)
         if not pages:
@@ -398,6 +456,8 @@ class _Converter:
         for child in node.children:
             if child.type == "begin_group":
                 questions += self.group(child, relevant, nested=True)
+            elif child.type == "kobomatrix":
+                questions += self.matrix(child, relevant, nested=True)
             else:
                 questions += self.question(child, relevant)
         return questions
@@ -459,6 +519,77 @@ class _Converter:
             grid["relevant"] = relevant
         if name != node.name:
             grid["xlsform_name"] = node.name
+        return grid
+
+    def matrix(self, node: Node, condition, nested: bool) -> list[dict]:
+        """Return a Kobo matrix as grids: one per select_one column, the matrix's rows as items."""
+        row = node.row
+        relevant = self.both(condition, self.relevant(row, self.question_lists))
+        rows = matrix_rows(self.book, row)
+        if not rows:
+            list_name = row.get(MATRIX_LIST)
+            why = f"list '{list_name}' is not on the choices sheet" if list_name else "is empty"
+            raise XLSFormError(f"a Kobo matrix takes its rows from the list named in "
+                               f"{MATRIX_LIST}, which {why}", "survey", row.number,
+                               MATRIX_LIST)  # fmt: skip
+        for column in node.children:
+            if column.type != "select_one" or column.or_other:
+                raise XLSFormError(f"a Kobo matrix column of type '{column.row.get('type')}' "
+                                   "is not supported: only select_one columns become grids "
+                                   "(one per column, the matrix's rows as its items)", "survey",
+                                   column.row.number, "type")  # fmt: skip
+        questions = []
+        label = self.text(row, "label")
+        if nested and label:
+            heading = {"name": self.question_id(node.name or "matrix", row, heading=True),
+                       "type": "note", "label": label}  # fmt: skip
+            if relevant:
+                heading["relevant"] = relevant
+            questions.append(heading)
+        used, items = set(), []
+        for choice_row in rows:
+            original = choice_row.get("name")
+            item = {"name": make_id(original, used, "item"),
+                    "label": self.text(choice_row, "label", "choices") or original}  # fmt: skip
+            if item["name"] != original:
+                item["xlsform_name"] = original
+            items.append((original, item))
+        names = {column.name for column in node.children}
+        for column in node.children:
+            questions.append(self.matrix_column(node, column, items, names, relevant))
+        return questions
+
+    def matrix_column(self, node: Node, column: Node, items, names: set, relevant) -> dict:
+        """Return one select_one column of a Kobo matrix as a grid."""
+        row = column.row
+        name = self.question_id(f"{node.name}_{column.name}", row)
+        list_id = self.choice_list(column.list_name, row)
+        self.question_lists[name] = list_id
+        for original, item in items:
+            item_id = item["name"]
+            # KoboToolbox names this cell MATRIX_ROW_COLUMN: other questions may read it
+            self.names[f"{node.name}_{original}_{column.name}"] = f"{name}.{item_id}"
+            self.question_lists[f"{name}.{item_id}"] = list_id
+            self.kinds[f"{name}.{item_id}"] = "select_one"
+        grid = {"name": name, "type": "grid",
+                "label": self.text(row, "label") or column.name,
+                "items": [dict(item) for _, item in items], "choices": list_id}  # fmt: skip
+        hint = self.text(row, "hint")
+        if hint:
+            grid["hint"] = hint
+        if self.required(row):
+            grid["required"] = True
+        expression = row.get("relevant")
+        read = set(re.findall(r"\$\{\s*([^}\s]+)\s*\}", expression)) & names
+        if read:
+            self.note(f'sheet survey, row {row.number}: relevant "{expression}" of matrix '
+                      f"column '{column.name}' reads its own row: ignored, every row is "
+                      "asked")  # fmt: skip
+        else:
+            relevant = self.both(relevant, self.relevant(row, self.question_lists))
+        if relevant:
+            grid["relevant"] = relevant
+        self.constraint(row, "grid", grid)
         return grid
 
     def required(self, row: Row) -> bool:
@@ -572,9 +703,10 @@ def import_xlsform(path: str | Path) -> tuple[dict, list[str]]:
     if not path.is_file():
         raise XLSFormError(f"{path} does not exist")
     notes: list[str] = []
-    _validate(path, notes)
+    workbook = _aliased(read_xlsform(path))
+    _validate(path, workbook, notes)
     try:
-        survey = _Converter(read_xlsform(path), notes).questionnaire()
+        survey = _Converter(workbook, notes).questionnaire()
     except XLSFormError:
         raise
     except Exception as error:  # noqa: BLE001 - a form this converter misreads: no traceback

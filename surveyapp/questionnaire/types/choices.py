@@ -30,12 +30,6 @@ class _ChoiceType(QuestionType):
 
     has_choices = True
 
-    def condition_operand(self, question, test, value):
-        name = super().condition_operand(question, test, value)
-        if not question.choice(name):
-            raise ValueError(f"'{name}' is not a choice of question '{question.name}'")
-        return name
-
     def value_labels(self, question, language=None):
         return {c.name: translate(c.label, language) for c in question.choices}
 
