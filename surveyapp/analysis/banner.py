@@ -21,12 +21,20 @@ from coding.tidy import BLOCK
 from surveyapp.analysis.groups import BY_LANGUAGE, BY_SURVEY, CODE_PREFIX
 from surveyapp.questionnaire.model import translate
 
-SPEC = re.compile(r"(?P<survey>\S+)(?:\s+by\s+(?P<by>\S+))?", re.IGNORECASE)
+SPEC = re.compile(
+    r"(?P<survey>\S+)(?:\s+by\s+(?P<by>\S+)(?:\s+except\s+(?P<leaving_out>.+))?)?",
+    re.IGNORECASE,
+)
 # The words of a banner, in the languages of `surveyapp.analysis.words`: the heading of a
 # distribution's block column, and the label of a block that groups a survey's responses.
 BANNER_WORDS = {
     "block": {"en": "Block", "fr": "Bloc", "es": "Bloque"},
     "block_by": {"en": "{survey} by {by}", "fr": "{survey} par {by}", "es": "{survey} por {by}"},
+    "left_out_note": {
+        "en": "{block}: without {groups}, who count in the survey as a whole.",
+        "fr": "{block}\u00a0: sans {groups}, qui comptent dans l’ensemble de l’enquête.",
+        "es": "{block}: sin {groups}, que cuentan en el conjunto de la encuesta.",
+    },
     "banner_note": {
         "en": "Each block of columns is tabulated on its own: the minimum cell, weights and"
         " tests of difference apply within a block, and tests compare its groups only.",
@@ -53,6 +61,8 @@ class BannerBlock:
     by: str  # "survey" for the survey as a whole
     label: str  # the block's heading, in the crosstab's language
     groups: list[str] = field(default_factory=list)  # its groups' labels, filled on tabulating
+    leaving_out: list[str] = field(default_factory=list)  # "except" these choices (names)
+    left_out_labels: list[str] = field(default_factory=list)  # and their labels
 
 
 @dataclass
@@ -94,13 +104,30 @@ def _grouping_problem(questionnaire, by: str) -> str:
     return ""
 
 
+def _left_out(questionnaire, by: str, names: list[str], language) -> tuple[list[str], str]:
+    """Return the labels of the choices a block leaves out, or a problem with them."""
+    if by == BY_LANGUAGE:
+        known = {code: code for code in questionnaire.languages}
+    elif by == BY_SURVEY or by.startswith(CODE_PREFIX):
+        return [], "except works with a single-choice question or language"
+    else:
+        question = questionnaire.question(by)
+        known = {c.name: translate(c.label, language) for c in question.choices}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        return [], f"no choice '{unknown[0]}' in {by} ({', '.join(known)})"
+    return [known[name] for name in names], ""
+
+
 def parse_banner(
     text: str, questionnaires: dict, surveys: list[str], language: str | None = None
 ) -> list[BannerBlock]:
     """Read a banner into its blocks, or raise BannerError naming the block at fault.
 
     Each block's survey must be one of ``surveys`` (those tabulated); a block may not
-    repeat another.
+    repeat another. ``SURVEY by QUESTION except CHOICE [CHOICE...]`` leaves out the
+    respondents who chose those (choice names), e.g. ``staff by region except global``:
+    they still count in the survey as a whole.
     """
     parts = [part.strip() for part in (text or "").split(",")]
     if not any(parts):
@@ -126,12 +153,18 @@ def parse_banner(
         problem = _grouping_problem(questionnaires[survey], by)
         if problem:
             raise BannerError(f"{where}: {problem}")
+        leaving_out = (match["leaving_out"] or "").replace(",", " ").split()
+        labels, problem = _left_out(questionnaires[survey], by, leaving_out, language)
+        if leaving_out and problem:
+            raise BannerError(f"{where}: {problem}")
         for earlier, block in enumerate(blocks, start=1):
             if (block.survey, block.by) == (survey, by):
                 raise BannerError(f"{where}: the same as block {earlier} '{block.spec}'")
         title = translate(questionnaires[survey].title, language)
-        blocks.append(BannerBlock(" ".join(part.split()), survey, by, "", []))
-        blocks[-1].label = block_label(title, by, language)
+        label = block_label(title, by, language)
+        blocks.append(
+            BannerBlock(" ".join(part.split()), survey, by, label, [], leaving_out, labels)
+        )
     return blocks
 
 

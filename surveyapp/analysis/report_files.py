@@ -40,6 +40,11 @@ def notes_of(result: Crosstab, block) -> list[str]:
     notes.append(words["surveys_note"].format(surveys=", ".join(result.surveys), by=result.by))
     if result.banner:
         notes.append(words["banner_note"])
+    notes += [
+        words["left_out_note"].format(block=b.label, groups=", ".join(b.left_out_labels))
+        for b in result.banner
+        if b.left_out_labels
+    ]
     notes += [note for note in [result.overlap_note] if note] + [
         f"{b.label}: {part.overlap_note}"
         for b, part in zip(result.banner, result.block_responses, strict=True)

@@ -379,10 +379,12 @@ def make_crosstab(
         else (f"post-stratified on {poststratify}" if poststratify else "")
     )
     if blocks:
-        parts = [
-            block_responses(db, questionnaires, frame, weights, block, language)
-            for block in blocks
-        ]
+        parts = []
+        for number, block in enumerate(blocks, start=1):
+            try:
+                parts.append(block_responses(db, questionnaires, frame, weights, block, language))
+            except CrosstabError as error:
+                raise CrosstabError(f"block {number} '{block.spec}': {error}") from None
         tables = []
         for question in chosen:
             block = block_of(question, language)
@@ -422,6 +424,8 @@ def make_crosstab(
 def block_responses(db, questionnaires, frame, weights, block: BannerBlock, language=None):
     """Return the responses a banner block tabulates, grouped as it says; fill its groups."""
     mine = (frame.survey == block.survey).to_numpy()
+    if block.leaving_out:
+        mine = mine & ~grouping_values(frame, block.by).isin(block.leaving_out).to_numpy()
     rows = frame[mine].reset_index(drop=True)
     row_weights = None if weights is None else weights[mine]
     note = ""
