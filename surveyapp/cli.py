@@ -763,8 +763,8 @@ def _crosstab_options(command):
                      " (overlapping groups: an answer with two codes counts in both)."),
         click.option("--banner", metavar='"BLOCK, BLOCK, ..."',
                      help="Blocks of columns side by side instead of --by, each SURVEY (the"
-                     " survey as a whole) or SURVEY by QUESTION (its groups), e.g."
-                     ' "staff, staff by region, constituents".'),
+                     " survey as a whole) or SURVEY by QUESTION [except CHOICE...] (its"
+                     ' groups), e.g. "staff, staff by region except global, constituents".'),
         click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
                      help="Groups with fewer answers are suppressed (per block)."),
         click.option("--question", "questions", multiple=True,
@@ -828,10 +828,10 @@ def crosstab(context, surveys, stat, by, banner, min_cell, questions, weight, po
     writes every label, heading and note in French.
 
     --banner puts blocks of columns side by side, as Table 6 does: "staff, staff by
-    region, constituents" gives staff as a whole, each staff region, then constituents.
-    Each block is tabulated on its own (minimum cell, weights and tests within it; no All
-    row); the CSV gets a block column before group, and the mean table a header row of
-    blocks over the groups.
+    region except global, constituents" gives staff as a whole, each staff region but
+    headquarters, then constituents. Each block is tabulated on its own (minimum cell,
+    weights and tests within it; no All row); the CSV gets a block column before group,
+    and the mean table a header row of blocks over the groups.
     """
     from surveyapp.analysis.report_files import write_crosstab
 
@@ -978,7 +978,8 @@ EXAMPLES = {
     "export-codes": "surveyapp export-codes staff,constituents constraints --format sav"
     " -o constraints-codes.sav",
     "crosstab": "surveyapp crosstab staff,constituents --stat mean"
-    ' --banner "staff, staff by region, constituents" --format xlsx -o table6.xlsx',
+    ' --banner "staff, staff by region except global, constituents" --format xlsx'
+    " -o table6.xlsx",
     "chart": "surveyapp chart staff,constituents --stat mean --question priority_areas"
     ' --banner "staff, staff by region, constituents" -o figures/table6.png',
     "check": "surveyapp check questionnaires/staff.yaml",
