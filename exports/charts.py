@@ -539,7 +539,8 @@ def heat_table(
                 fontweight="bold",
                 linespacing=1.15,
             )
-        _block_header(ax, runs, block_lines, (header_height - block_height) / row_height)
+        lines = max(h.count("\n") + 1 for h in headers)  # the groups' headers: 9 pt lines
+        _block_header(ax, runs, block_lines, 0.12 + (lines * 0.145 + 0.05) / row_height)
         darker = _luminance(colours(1.0)) < _luminance(colours(0.0))
         note = words["mean_darker" if darker else "mean_lighter"].format(
             low=f"{vmin:g}", high=f"{vmax:g}"
