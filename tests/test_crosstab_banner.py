@@ -340,3 +340,33 @@ def test_workspace_takes_a_banner(client, auth, fielded):
         "block 1 &#39;staff by regoin&#39;: no question &#39;regoin&#39; in staff"
         in bad.get_data(as_text=True)
     )
+
+
+def test_a_block_may_group_by_codes(app, db):
+    # Twelve staff: 1-6 agree, 7-10 disagree, 11 agree, 12 disagree; ana coded 1-6
+    # Funding, 5-9 Staffing (5 and 6 carry both), 10 no code; 11 is not coded yet.
+    from surveyapp.analysis.report_files import notes_of
+    from surveyapp.store.codings import Codebook
+
+    item = "relevance.gender_lnob"
+    ratings = ["agree"] * 6 + ["disagree"] * 4 + ["agree", "disagree"]
+    rows = [{item: rating, "constraints": f"answer {n}"} for n, rating in enumerate(ratings, 1)]
+    rows[-1]["constraints"] = ""
+    seed_responses(db, app.extensions["questionnaires"]["staff"], rows)
+    book = Codebook(db, "constraints")
+    funding, staffing = book.add_code("Funding", "ana"), book.add_code("Staffing", "ana")
+    for n in range(1, 11):
+        book.set_codes("staff", n, [funding] * (n <= 6) + [staffing] * (5 <= n <= 9), "ana")
+    banner = "staff, staff by code:constraints"
+    result = make_crosstab(db, app.extensions["questionnaires"], ["staff"], min_cell=1,
+                           questions=["relevance"], banner=banner)  # fmt: skip
+    [(block, table)] = result.tables
+    agree = table[(table.item == "gender_lnob") & (table.value == "agree")]
+    counts = dict(zip(zip(agree.block, agree.group, strict=True), agree["count"], strict=True))
+    by_codes = "Survey of ILO staff by code:constraints"
+    assert counts[(STAFF, STAFF)] == 7  # everyone once
+    assert counts[(by_codes, "Funding")] == 6 and counts[(by_codes, "Staffing")] == 2
+    assert result.banner[1].groups[:2] == ["Funding", "Staffing"]
+    assert result.tests(block).empty  # overlapping groups: no test; staff alone: no test
+    assert any(note.startswith(f"{by_codes}: Groups: the codes of constraints") for note in
+               notes_of(result, block))  # fmt: skip
