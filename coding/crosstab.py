@@ -21,6 +21,7 @@ from coding.tidy import (
     AGREE_VALUE,
     ALL,
     BASE_VALUE,
+    BLOCK,
     DISTRIBUTION_COLUMNS,
     DISTRIBUTION_EXTRA_COLUMNS,
     MEAN_COLUMNS,
@@ -224,8 +225,17 @@ def rating_scores(block: Block) -> np.ndarray:
 
 
 def sort_by_overall(tidy_means: pd.DataFrame) -> pd.DataFrame:
-    """Return the means with items ordered by their overall (All) index, highest first."""
-    overall = tidy_means[tidy_means.group == ALL].set_index("item")["mean"]
+    """Return the means with items ordered by their overall (All) index, highest first.
+
+    A table without an All group (a banner, whose first block is often a survey as a
+    whole) is ordered by its first column: the group of its first row.
+    """
+    first = tidy_means[tidy_means.group == ALL]
+    if first.empty and len(tidy_means):
+        keys = [c for c in (BLOCK, "group") if c in tidy_means.columns]
+        head = tidy_means.iloc[0][keys]
+        first = tidy_means[(tidy_means[keys] == head).all(axis=1)]
+    overall = first.drop_duplicates("item").set_index("item")["mean"]
     rank = overall.rank(ascending=False, method="first")
     keyed = tidy_means.assign(_rank=tidy_means.item.map(rank))
     return keyed.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)

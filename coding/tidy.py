@@ -31,6 +31,12 @@ names never start with "_", so neither can clash with a scale point.
 Means (``coding.crosstab.means``): one row per item and group in ``MEAN_COLUMNS`` (``n``
 ratings, ``mean`` rating) followed by ``MEAN_EXTRA_COLUMNS`` (``suppressed``, as above).
 
+Banner tables (several blocks of columns side by side, as the report's Table 6): each
+block is tabulated on its own and its rows get a column ``BLOCK`` (the block's label)
+right before ``group``; a banner table has no ``ALL`` rows, since a block that is a survey
+as a whole is that survey's overall figure. ``BANNER_DISTRIBUTION_COLUMNS``,
+``WEIGHTED_BANNER_DISTRIBUTION_COLUMNS`` and ``BANNER_MEAN_COLUMNS`` are the CSV's columns.
+
 Code frequency (``coding.frequency.code_frequency``): one row per code and group in
 ``FREQUENCY_COLUMNS``: the respondents who mention the code, the base (respondents in
 the group who answered) and the share (0-1), followed by ``FREQUENCY_EXTRA_COLUMNS``
@@ -57,6 +63,19 @@ SUMMARY_VALUES = (AGREE_VALUE, BASE_VALUE)
 
 MEAN_COLUMNS = ["survey", "question", "item", "item_label", "group", "n", "mean"]
 MEAN_EXTRA_COLUMNS = ["suppressed"]
+
+BLOCK = "block"
+
+
+def with_block(columns: list[str]) -> list[str]:
+    """Return tidy columns with ``BLOCK`` inserted right before ``group``."""
+    at = columns.index("group")
+    return [*columns[:at], BLOCK, *columns[at:]]
+
+
+BANNER_DISTRIBUTION_COLUMNS = with_block(DISTRIBUTION_COLUMNS)
+WEIGHTED_BANNER_DISTRIBUTION_COLUMNS = with_block(WEIGHTED_DISTRIBUTION_COLUMNS)
+BANNER_MEAN_COLUMNS = with_block(MEAN_COLUMNS)
 
 FREQUENCY_COLUMNS = ["code", "group", "respondents", "base", "share"]
 FREQUENCY_EXTRA_COLUMNS = ["suppressed"]

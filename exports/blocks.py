@@ -30,6 +30,11 @@ class TableBlock:
         of 2 as 2.00, among 2.60), such as mean ratings and weighted counts.
     notes : list of str
         Lines written under the table (base, exclusions, suppression rule).
+    header_blocks : bool
+        The two-level column names are a header row of blocks over a row of groups (a
+        banner table, as the report's Table 6): a workbook writes two header rows, each
+        block's cell merged across its groups (``header_rows``); Markdown, which has one
+        header row, heads each column "Block: group" (``column_name``).
     """
 
     name: str
@@ -38,18 +43,55 @@ class TableBlock:
     percent_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     decimal_columns: list[str] = field(default_factory=list)
+    header_blocks: bool = False
 
 
-def column_name(label) -> str:
-    """Return a column label as one header string (tuple levels joined with a space)."""
+def _within(group, block) -> bool:
+    """Whether a group's heading already says its block's label ("Staff (n = 40)")."""
+    return str(group).startswith(str(block))
+
+
+def column_name(label, header_blocks: bool = False) -> str:
+    """Return a column label as one header string.
+
+    Tuple levels are joined with a space, or with ``header_blocks`` as "Block: group"
+    (only the group where its heading starts with the block's label).
+    """
+    if isinstance(label, tuple) and header_blocks and len(label) == 2:
+        block, group = label
+        return str(group) if _within(group, block) else f"{block}: {group}"
     if isinstance(label, tuple):
         return " ".join(str(part) for part in label if str(part) != "")
     return str(label)
 
 
+def header_rows(labels) -> list[list[tuple[str, int, int]]]:
+    """Return two-level column labels as two header rows of (text, columns, rows) spanned.
+
+    Consecutive columns of one block share a cell over their groups; a block of one
+    column whose group's heading starts with the block's label (the item column, a survey
+    as a whole) is one cell spanning both rows, headed with the group's heading.
+    """
+    runs: list[tuple[str, list[str]]] = []
+    for block, group in labels:
+        if runs and runs[-1][0] == str(block):
+            runs[-1][1].append(str(group))
+        else:
+            runs.append((str(block), [str(group)]))
+    top: list[tuple[str, int, int]] = []
+    bottom: list[tuple[str, int, int]] = []
+    for block, groups in runs:
+        if len(groups) == 1 and _within(groups[0], block):
+            top.append((groups[0], 1, 2))
+        else:
+            top.append((block, len(groups), 1))
+            bottom += [(group, 1, 1) for group in groups]
+    return [top, bottom]
+
+
 def decimal_names(block: TableBlock) -> set[str]:
     """Return the flat header names of the block's two-decimal columns."""
-    return {column_name(label) for label in block.decimal_columns}
+    return {column_name(label, block.header_blocks) for label in block.decimal_columns}
 
 
 def flat_table(block: TableBlock) -> tuple[pd.DataFrame, set[str]]:
@@ -62,8 +104,8 @@ def flat_table(block: TableBlock) -> tuple[pd.DataFrame, set[str]]:
     if any(name is not None for name in table.index.names):
         table = table.reset_index()
     table = table.copy()
-    table.columns = [column_name(label) for label in table.columns]
-    percent = {column_name(label) for label in block.percent_columns}
+    table.columns = [column_name(label, block.header_blocks) for label in table.columns]
+    percent = {column_name(label, block.header_blocks) for label in block.percent_columns}
     for column in sorted(percent):
         if column not in table.columns:
             raise ValueError(f"{block.name}: percent column '{column}' is not in the table")

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
-from coding.tidy import DISTRIBUTION_EXTRA_COLUMNS, SUMMARY_VALUES
+from coding.tidy import BLOCK, DISTRIBUTION_EXTRA_COLUMNS, SUMMARY_VALUES
 from exports._files import replaced
 
 FORMATS = {".png": "png", ".svg": "svg"}
@@ -104,6 +104,38 @@ def _text_colour(colour) -> str:
 def _unique(values) -> list:
     """Return the values in order of first appearance."""
     return list(dict.fromkeys(values))
+
+
+def _columns(tidy: pd.DataFrame) -> list[tuple]:
+    """Return the (block, group) pairs in order of appearance; the block is "" without one.
+
+    A banner's tidy table (``coding.tidy.BLOCK``) puts groups in blocks of columns.
+    """
+    blocks = tidy[BLOCK].astype(str) if BLOCK in tidy.columns else [""] * len(tidy)
+    return _unique(zip(blocks, tidy["group"], strict=True))
+
+
+def _within(group, block: str) -> bool:
+    """Whether a group's label already says its block's (a survey as a whole)."""
+    return str(group).startswith(block)
+
+
+def _block_runs(columns: list[tuple]) -> list[tuple[str, int, bool]]:
+    """Return each block's label, its number of columns, and whether it is headed.
+
+    A block is headed unless it is no block ("") or a single group whose label starts with
+    the block's (a survey as a whole, labelled with its title).
+    """
+    runs: list[list] = []
+    for block, group in columns:
+        if runs and runs[-1][0] == block:
+            runs[-1][1].append(group)
+        else:
+            runs.append([block, [group]])
+    return [
+        (block, len(groups), bool(block) and not (len(groups) == 1 and _within(groups[0], block)))
+        for block, groups in runs
+    ]
 
 
 def _scale_rows(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -280,8 +312,9 @@ def agreement_chart(
     (``coding.crosstab.distribution`` gives them; its summary rows, valued
     ``coding.tidy.SUMMARY_VALUES``, are left out). Agree goes right of zero, disagree
     left; non-substantive points (``missing``) are left out and named in a note. Items
-    and groups keep their order of appearance. ``words`` gives the chart's own words
-    (``CHART_WORDS``' keys) in another language.
+    and groups keep their order of appearance. A banner's table (a column
+    ``coding.tidy.BLOCK``) has each item's bars grouped under their blocks' labels.
+    ``words`` gives the chart's own words (``CHART_WORDS``' keys) in another language.
     """
     words = {**CHART_WORDS, **(words or {})}
     fmt = _format_of(path)
@@ -292,10 +325,14 @@ def agreement_chart(
     substantive = [(value, label) for value, label, missing in scale if not missing]
     segments = _segments(substantive)
     values = [value for value, _label, _colour, _hatch in segments]
-    items, groups = _unique(rows["item_label"]), _unique(rows["group"])
-    label_width = max([len(str(g)) for g in groups] + [6]) * 0.075 + 0.3
+    items, columns = _unique(rows["item_label"]), _columns(rows)
+    runs = _block_runs(columns)
+    headed = sum(1 for _block, _n, shown in runs if shown)
+    label_width = max([len(str(g)) for _b, g in columns] + [6]) * 0.075 + 0.3
     headings = {item: textwrap.wrap(str(item), 50) or [""] for item in items}
-    body = sum(_item_height(len(headings[i]), len(groups)) for i in items) - GAP
+    body = sum(_item_height(len(headings[i]), len(columns)) for i in items) - GAP
+    body += len(items) * headed * HEADING_LINE
+    blocks = rows[BLOCK].astype(str) if BLOCK in rows.columns else ""
     title_lines = textwrap.wrap(title, _title_chars(CHART_WIDTH))
     with matplotlib.rc_context(RC):
         figure = Figure()
@@ -316,8 +353,14 @@ def agreement_chart(
                 linespacing=1.25,
             )
             y += len(headings[item]) * HEADING_LINE + 0.05
-            for group in groups:
-                cell = rows[(rows["item_label"] == item) & (rows["group"] == group)]
+            starts = {sum(n for _b, n, _s in runs[:i]): run for i, run in enumerate(runs)}
+            for position, (block, group) in enumerate(columns):
+                if position in starts and starts[position][2]:
+                    ax.text(0.02, y + 0.02, block, transform=heading, va="top",
+                            style="italic", color="#333333")  # fmt: skip
+                    y += HEADING_LINE
+                mine = (rows["item_label"] == item) & (blocks == block) & (rows["group"] == group)
+                cell = rows[mine]
                 centre, y = y + PITCH / 2, y + PITCH
                 if not cell.empty:
                     marked = words["suppressed"].format(min_cell=min_cell)
@@ -362,6 +405,21 @@ def agreement_chart(
         return _save(figure, path, fmt)
 
 
+def _block_header(ax, runs, block_lines: dict, above: float) -> None:
+    """Write each headed block's label over its groups' headers, with a rule under it, and
+    a line between blocks down the table (``above``: the groups' headers' height in rows)."""
+    start = 0
+    for block, span, shown in runs:
+        if shown:
+            ax.text(start + span / 2, -above - 0.05, "\n".join(block_lines[block]),
+                    ha="center", va="bottom", fontweight="bold", linespacing=1.15)  # fmt: skip
+            ax.plot([start + 0.05, start + span - 0.05], [-above, -above], color="#333333",
+                    linewidth=0.8, clip_on=False)  # fmt: skip
+        if start:
+            ax.axvline(start, color="#333333", linewidth=1.2)
+        start += span
+
+
 def heat_table(
     tidy_means: pd.DataFrame,
     path: str | Path,
@@ -378,8 +436,9 @@ def heat_table(
     ``suppressed`` and ``n`` (``coding.crosstab.means`` gives them). Rows and columns keep
     their order of appearance; each cell shows the mean to two decimals, shaded on
     vmin-vmax; suppressed cells show "–" on white; with ``n``, each header shows the
-    group's largest n. ``words`` gives the chart's own words (``CHART_WORDS``' keys) in
-    another language.
+    group's largest n. A banner's table (a column ``coding.tidy.BLOCK``) has a header row
+    of blocks over its groups, a line between blocks. ``words`` gives the chart's own words
+    (``CHART_WORDS``' keys) in another language.
     """
     words = {**CHART_WORDS, **(words or {})}
     fmt = _format_of(path)
@@ -388,23 +447,36 @@ def heat_table(
         raise ValueError(f"the means lack the columns {', '.join(absent)}")
     if tidy_means.empty:
         raise ValueError("the means have no rows to draw")
-    items, groups = _unique(tidy_means["item_label"]), _unique(tidy_means["group"])
-    index = tidy_means.drop_duplicates(["item_label", "group"]).set_index(["item_label", "group"])
+    tidy_means = tidy_means.assign(
+        _block=tidy_means[BLOCK].astype(str) if BLOCK in tidy_means.columns else ""
+    )
+    items, groups = _unique(tidy_means["item_label"]), _columns(tidy_means)
+    keys = ["item_label", "_block", "group"]
+    index = tidy_means.drop_duplicates(keys).set_index(keys)
     suppressed = (
         index["suppressed"].fillna(False).astype(bool)
         if "suppressed" in index
         else pd.Series(False, index=index.index)
     )
     headers = []
-    for group in groups:
+    for block, group in groups:
         header = textwrap.wrap(str(group), 14) or [""]
         if "n" in tidy_means.columns:
-            n = pd.to_numeric(tidy_means.loc[tidy_means["group"] == group, "n"], errors="coerce")
+            mine = (tidy_means["_block"] == block) & (tidy_means["group"] == group)
+            n = pd.to_numeric(tidy_means.loc[mine, "n"], errors="coerce")
             header.append(f"n={int(n.max())}" if n.notna().any() else "n=–")
         headers.append("\n".join(header))
+    runs = _block_runs(groups)
+    block_lines = {
+        block: textwrap.wrap(block, max(10, int(span * CELL_WIDTH / 0.068))) or [""]
+        for block, span, shown in runs
+        if shown
+    }
+    block_height = 0.16 * max((len(v) for v in block_lines.values()), default=0)
+    block_height += 0.12 if block_lines else 0
     row_labels = {item: textwrap.wrap(str(item), 42) or [""] for item in items}
     row_height = max(0.3, 0.16 * max(len(lines) for lines in row_labels.values()) + 0.12)
-    header_height = 0.16 * max(h.count("\n") + 1 for h in headers) + 0.15
+    header_height = 0.16 * max(h.count("\n") + 1 for h in headers) + 0.15 + block_height
     label_width = min(3.6, max(len(line) for v in row_labels.values() for line in v) * 0.07)
     width = label_width + 0.3 + CELL_WIDTH * len(groups) + 0.2
     title_lines = textwrap.wrap(title, _title_chars(width))
@@ -426,8 +498,8 @@ def heat_table(
         ax.set_axis_off()
         for i, item in enumerate(items):
             ax.text(-0.08, i + 0.5, "\n".join(row_labels[item]), ha="right", va="center")
-            for j, group in enumerate(groups):
-                key = (item, group)
+            for j, (block, group) in enumerate(groups):
+                key = (item, block, group)
                 mean = pd.to_numeric(index["mean"].get(key, np.nan), errors="coerce")
                 hidden = bool(suppressed.get(key, False))
                 if pd.isna(mean) or hidden:
@@ -467,6 +539,8 @@ def heat_table(
                 fontweight="bold",
                 linespacing=1.15,
             )
+        lines = max(h.count("\n") + 1 for h in headers)  # the groups' headers: 9 pt lines
+        _block_header(ax, runs, block_lines, 0.12 + (lines * 0.145 + 0.05) / row_height)
         darker = _luminance(colours(1.0)) < _luminance(colours(0.0))
         note = words["mean_darker" if darker else "mean_lighter"].format(
             low=f"{vmin:g}", high=f"{vmax:g}"

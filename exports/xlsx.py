@@ -11,17 +11,18 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from exports._files import replaced
-from exports.blocks import TableBlock, decimal_names, flat_table, is_missing
+from exports.blocks import TableBlock, decimal_names, flat_table, header_rows, is_missing
 from exports.safety import starts_like_a_formula
 
 __all__ = ["TableBlock", "sheet_names", "write_workbook"]
 
 TABLE_FREEZE = "A3"  # table sheets: title in row 1, header in row 2
+BLOCKS_FREEZE = "B4"  # a banner's sheet: blocks in row 2 over groups in row 3, items in A
 DATA_FREEZE = "A2"  # Responses and Data dictionary: header in row 1
 RESPONSES, DICTIONARY = "Responses", "Data dictionary"
 MAX_WIDTH, MIN_WIDTH = 60, 6
@@ -100,12 +101,16 @@ def _number_format(column: pd.Series, percent: bool, decimals: bool) -> str | No
     return None
 
 
-def _write_rows(sheet, table, first_row: int, percent: set[str], decimals: bool, fixed=()):
-    """Write the header (bold) and rows from first_row on; return the column widths."""
+def _write_rows(
+    sheet, table, first_row: int, percent: set[str], decimals: bool, fixed=(), header=True
+):
+    """Write the header (bold, unless the caller wrote it) and rows from first_row on;
+    return the column widths."""
     columns = [str(name) for name in table.columns]
-    widths = [len(name) for name in columns]
+    widths = [len(name) if header else MIN_WIDTH for name in columns]
     for c, name in enumerate(columns, start=1):
-        _cell(sheet, first_row, c, name).font = BOLD
+        if header:
+            _cell(sheet, first_row, c, name).font = BOLD
     formats = [
         "0.00" if name in fixed else _number_format(table.iloc[:, c], name in percent, decimals)
         for c, name in enumerate(columns)
@@ -130,16 +135,45 @@ def _fit(sheet: Worksheet, widths: list[int]) -> None:
         sheet.column_dimensions[letter].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
 
 
+def _block_header(sheet: Worksheet, block: TableBlock, widths: list[int]) -> None:
+    """Write a two-level header in rows 2-3: blocks merged across their groups."""
+    table = block.table
+    if any(name is not None for name in table.index.names):
+        table = table.reset_index()
+    labels = [name if isinstance(name, tuple) else (name, name) for name in table.columns]
+    for row, cells in enumerate(header_rows(labels), start=2):
+        column = 1
+        for text, across, down in cells:
+            while sheet.cell(row=row, column=column).coordinate in sheet.merged_cells:
+                column += 1
+            cell = _cell(sheet, row, column, text)
+            cell.font = BOLD
+            cell.alignment = Alignment(horizontal="center" if across > 1 else None,
+                                       vertical="top", wrap_text=across > 1)  # fmt: skip
+            if across > 1 or down > 1:
+                last_row, last_column = row + down - 1, column + across - 1
+                sheet.merge_cells(start_row=row, start_column=column,
+                                  end_row=last_row, end_column=last_column)  # fmt: skip
+            if across == 1:
+                widths[column - 1] = max(widths[column - 1], len(text))
+            column += across
+
+
 def _table_sheet(sheet: Worksheet, block: TableBlock) -> None:
-    """Write a block: title in A1, header in row 2, rows below, then its notes."""
+    """Write a block: title in A1, header in row 2 (rows 2-3 for a header of blocks over
+    groups), rows below, then its notes."""
     table, percent = flat_table(block)
     _cell(sheet, 1, 1, block.title).font = Font(bold=True, size=12)
-    widths = _write_rows(sheet, table, 2, percent, decimals=True, fixed=decimal_names(block))
-    row = 2 + len(table) + 2
+    header = 3 if block.header_blocks else 2
+    widths = _write_rows(sheet, table, header, percent, decimals=True,
+                         fixed=decimal_names(block), header=not block.header_blocks)  # fmt: skip
+    if block.header_blocks:
+        _block_header(sheet, block, widths)
+    row = header + len(table) + 2
     for note in block.notes:
         _cell(sheet, row, 1, note).font = Font(italic=True)
         row += 1
-    sheet.freeze_panes = TABLE_FREEZE
+    sheet.freeze_panes = BLOCKS_FREEZE if block.header_blocks else TABLE_FREEZE
     _fit(sheet, widths)
 
 

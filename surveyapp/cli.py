@@ -871,8 +871,12 @@ def _crosstab_options(command):
                      help="survey, language, a single-choice question such as region, or"
                      " code:QUESTION[@CODER]: the codes of an open question's answers"
                      " (overlapping groups: an answer with two codes counts in both)."),
+        click.option("--banner", metavar='"BLOCK, BLOCK, ..."',
+                     help="Blocks of columns side by side instead of --by, each SURVEY (the"
+                     " survey as a whole) or SURVEY by QUESTION [except CHOICE...] (its"
+                     ' groups), e.g. "staff, staff by region except global, constituents".'),
         click.option("--min-cell", default=5, show_default=True, type=click.IntRange(1, 1000),
-                     help="Groups with fewer answers are suppressed."),
+                     help="Groups with fewer answers are suppressed (per block)."),
         click.option("--question", "questions", multiple=True,
                      help="Only this grid (repeat); default: every shared grid."),
         click.option("--weight", help="A numeric column holding each response's weight."),
@@ -887,16 +891,19 @@ def _crosstab_options(command):
     return command
 
 
-def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares,
-                   language):  # fmt: skip
+def _make_crosstab(context, surveys, stat, by, banner, min_cell, questions, weight, poststratify,
+                   shares, language):  # fmt: skip
     from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
 
+    if banner is not None and by != "survey":
+        raise click.UsageError("give either --by or --banner, not both")
     names = _surveys(context, surveys)
     language = _label_language([context.questionnaire(name) for name in names], language)
     try:
         return make_crosstab(
             get_db(), context.app.extensions["questionnaires"], names,
             by, stat, min_cell, list(questions), weight, poststratify, shares, language,
+            banner=banner,
         )  # fmt: skip
     except CrosstabError as error:
         raise click.UsageError(str(error)) from None
@@ -916,8 +923,8 @@ def _make_crosstab(context, surveys, stat, by, min_cell, questions, weight, post
     help="File ('-' or none: stdout; xlsx needs -o, '-' for a pipe).",
 )
 @with_app
-def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares,
-             language, fmt, output):  # fmt: skip
+def crosstab(context, surveys, stat, by, banner, min_cell, questions, weight, poststratify,
+             shares, language, fmt, output):  # fmt: skip
     """Cross-tabulate the grids shared by the surveys, by survey or by a profile question.
 
     With --stat distribution: counts and percentages of each answer per statement and group
@@ -929,10 +936,16 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
     of the answers to constraints (the consensus coding, else the only coder's;
     code:constraints@ana names the coder), where All counts each respondent once. --lang fr
     writes every label, heading and note in French.
+
+    --banner puts blocks of columns side by side, as Table 6 does: "staff, staff by
+    region except global, constituents" gives staff as a whole, each staff region but
+    headquarters, then constituents. Each block is tabulated on its own (minimum cell,
+    weights and tests within it; no All row); the CSV gets a block column before group,
+    and the mean table a header row of blocks over the groups.
     """
     from surveyapp.analysis.report_files import write_crosstab
 
-    result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,
+    result = _make_crosstab(context, surveys, stat, by, banner, min_cell, questions, weight,
                             poststratify, shares, language)  # fmt: skip
     if fmt == "xlsx" and not output:
         raise click.UsageError("an XLSX file needs -o FILE.xlsx (or -o - for a pipe)")
@@ -956,12 +969,14 @@ def crosstab(context, surveys, stat, by, min_cell, questions, weight, poststrati
     help="FILE.png or FILE.svg; with several questions, one file each (FILE-QUESTION.png).",
 )
 @with_app
-def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify, shares, language,
-          output):  # fmt: skip
+def chart(context, surveys, stat, by, banner, min_cell, questions, weight, poststratify, shares,
+          language, output):  # fmt: skip
     """Draw charts of the cross-tabulation: diverging stacked bars or a heat table.
 
     --by language groups by the language answered in, --by code:constraints by the codes of
-    the answers to constraints; --lang fr labels the charts in French.
+    the answers to constraints; --banner "staff, staff by region, constituents" draws those
+    blocks side by side (the heat table with a header row of blocks, the bars grouped under
+    each block); --lang fr labels the charts in French.
     """
     from surveyapp.analysis.report_files import draw_charts
 
@@ -971,7 +986,7 @@ def chart(context, surveys, stat, by, min_cell, questions, weight, poststratify,
         )
     if Path(output).suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the chart file must end in .png or .svg", param_hint="-o")
-    result = _make_crosstab(context, surveys, stat, by, min_cell, questions, weight,
+    result = _make_crosstab(context, surveys, stat, by, banner, min_cell, questions, weight,
                             poststratify, shares, language)  # fmt: skip
     for path in draw_charts(result, output):
         click.echo(f"chart written to {path}", err=True)
@@ -1076,9 +1091,11 @@ EXAMPLES = {
     "codes": "surveyapp codes staff,constituents constraints --by language --coder ana",
     "export-codes": "surveyapp export-codes staff,constituents constraints --format sav"
     " -o constraints-codes.sav",
-    "crosstab": "surveyapp crosstab staff --by region --stat mean --lang fr --format xlsx"
-    " -o table6-fr.xlsx",
-    "chart": "surveyapp chart staff,constituents --by language -o figures/agreement.png",
+    "crosstab": "surveyapp crosstab staff,constituents --stat mean"
+    ' --banner "staff, staff by region except global, constituents" --format xlsx'
+    " -o table6.xlsx",
+    "chart": "surveyapp chart staff,constituents --stat mean --question priority_areas"
+    ' --banner "staff, staff by region, constituents" -o figures/table6.png',
     "check": "surveyapp check questionnaires/staff.yaml",
     "export-xlsform": "surveyapp export-xlsform staff -o staff.xlsx",
     "import-xlsform": "surveyapp import-xlsform household.xlsx -o questionnaires/household.yaml",

@@ -94,3 +94,32 @@ def test_percentages_given_as_0_to_100_are_refused():
     block = TableBlock("t", "", pd.DataFrame({"%": [45.0]}), ["%"])
     with pytest.raises(ValueError, match="fractions 0-1"):
         to_markdown([block])
+
+
+BANNER = TableBlock(
+    name="Table 6",
+    title="Priority index",
+    table=pd.DataFrame(
+        [["Informal Economy", 4.71, 4.83, 5.0, 4.43]],
+        columns=pd.MultiIndex.from_tuples(
+            [
+                ("Item", "Item"),
+                ("Staff", "Staff (n = 64)"),
+                ("Staff by region", "Africa"),
+                ("Staff by region", "Arab States"),
+                ("Constituents", "Constituents"),
+            ]
+        ),
+    ),  # fmt: skip
+    decimal_columns=[("Staff", "Staff (n = 64)"), ("Staff by region", "Arab States")],
+    header_blocks=True,
+)
+
+
+def test_a_header_of_blocks_is_one_heading_block_colon_group():
+    lines = to_markdown([BANNER]).splitlines()
+    assert lines[2] == (
+        "| Item | Staff (n = 64) | Staff by region: Africa | Staff by region: Arab States"
+        " | Constituents |"
+    )
+    assert lines[4] == "| Informal Economy | 4.71 | 4.83 | 5.00 | 4.43 |"

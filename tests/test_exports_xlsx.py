@@ -303,3 +303,23 @@ def test_two_level_headers_are_joined_and_percent_columns_matched(tmp_path):
     assert [c.value for c in sheet[2]] == ["code", "respondents All", "share All"]
     assert [c.value for c in sheet[3]] == ["Funding", 3, 0.5]
     assert sheet["C3"].number_format == "0%" and sheet["B3"].number_format == "General"
+
+
+def test_a_header_of_blocks_is_merged_over_its_groups(tmp_path):
+    columns = pd.MultiIndex.from_tuples(
+        [("Item", "Item"), ("Staff", "Staff (n = 64)"), ("Staff by region", "Africa"),
+         ("Staff by region", "Africa n"), ("Staff by region", "Arab States (n = 6)"),
+         ("Constituents", "Constituents (n = 9)")]
+    )  # fmt: skip
+    table = pd.DataFrame([["Informal Economy", 4.71, 4.83, 6, 5.0, 4.43]], columns=columns)
+    means = [c for c in columns[1:] if not c[1].endswith(" n")]
+    block = TableBlock("Table 6", "Title", table, decimal_columns=means, header_blocks=True)
+    sheet = openpyxl.load_workbook(write_workbook(tmp_path / "t6.xlsx", [block]))["Table 6"]
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A2:A3", "B2:B3", "C2:E2", "F2:F3"}
+    assert [c.value for c in sheet[2]] == [
+        "Item", "Staff (n = 64)", "Staff by region", None, None, "Constituents (n = 9)",
+    ]  # fmt: skip
+    assert [c.value for c in sheet[3]][2:5] == ["Africa", "Africa n", "Arab States (n = 6)"]
+    assert [c.value for c in sheet[4]] == ["Informal Economy", 4.71, 4.83, 6, 5.0, 4.43]
+    assert sheet["E4"].number_format == "0.00" and sheet["D4"].number_format == "General"
+    assert sheet.freeze_panes == "B4"

@@ -38,8 +38,18 @@ def notes_of(result: Crosstab, block) -> list[str]:
     elif result.poststratify:
         notes.append(words[f"poststratified_{stat}_note"].format(column=result.poststratify))
     notes.append(words["surveys_note"].format(surveys=", ".join(result.surveys), by=result.by))
-    if result.overlap_note:
-        notes.append(result.overlap_note)
+    if result.banner:
+        notes.append(words["banner_note"])
+    notes += [
+        words["left_out_note"].format(block=b.label, groups=", ".join(b.left_out_labels))
+        for b in result.banner
+        if b.left_out_labels
+    ]
+    notes += [note for note in [result.overlap_note] if note] + [
+        f"{b.label}: {part.overlap_note}"
+        for b, part in zip(result.banner, result.block_responses, strict=True)
+        if part.overlap_note
+    ]
     return notes
 
 
@@ -50,7 +60,8 @@ def display_table(result: Crosstab, table):
     if result.stat == "distribution":
         wide, percent_columns = wide_distribution(table, bool(result.weighted), words)
         suppressed = wide.pop("suppressed")
-        value_columns = [c for c in wide.columns if c not in (words["item"], words["group"])]
+        labels = (words["item"], words.get("block"), words["group"])
+        value_columns = [c for c in wide.columns if c not in labels]
         wide[value_columns] = wide[value_columns].astype(object)
         wide.loc[suppressed, value_columns] = words["suppressed"]
         weighted_heading = words["weighted_count"].format(label="")
@@ -79,6 +90,7 @@ def table_blocks(result: Crosstab):
                 percent_columns=percent_columns,
                 decimal_columns=decimal_columns,
                 notes=notes_of(result, block),
+                header_blocks=bool(result.banner) and result.stat == "mean",
             )
         )
     return blocks

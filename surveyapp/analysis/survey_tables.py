@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,23 @@ from coding import crosstab
 from coding.confidentiality import check_min_cell
 from coding.crosstab import Block, ScalePoint
 from coding.difference import TEST_COLUMNS, rating_tests, significance
-from coding.tidy import WEIGHTED_DISTRIBUTION_COLUMNS
+from coding.tidy import (
+    BANNER_DISTRIBUTION_COLUMNS,
+    BANNER_MEAN_COLUMNS,
+    BLOCK,
+    WEIGHTED_BANNER_DISTRIBUTION_COLUMNS,
+    WEIGHTED_DISTRIBUTION_COLUMNS,
+)
+from surveyapp.analysis.banner import (
+    BANNER_WORDS,
+    BannerBlock,
+    BannerError,
+    BlockResponses,
+    banner_table,
+    banner_words,
+    parse_banner,
+    wide_banner_means,
+)
 from surveyapp.analysis.groups import (
     CODE_PREFIX,
     GroupingError,
@@ -50,11 +66,18 @@ class Crosstab:
     weight: str = ""  # the weight column, if weighted by one
     poststratify: str = ""  # the question (or survey) post-stratified on, if any
     overlap_note: str = ""  # by codes: the groups overlap, said under every table
+    banner: list[BannerBlock] = field(default_factory=list)  # the blocks, if a banner
+    block_responses: list[BlockResponses] = field(default_factory=list)  # per block
+
+    @property
+    def blocks(self) -> list[str]:
+        """Return the banner's block labels in order ([] without a banner)."""
+        return [block.label for block in self.banner]
 
     @property
     def words(self) -> dict[str, str]:
         """Return the fixed words (All, headings, notes) in the crosstab's language."""
-        return words_in(self.language)
+        return {**words_in(self.language), **banner_words(self.language)}
 
     def shown(self, table: pd.DataFrame) -> pd.DataFrame:
         """Return a tidy table as written out: the All, no-answer and base labels in words."""
@@ -75,6 +98,12 @@ class Crosstab:
             columns = (
                 WEIGHTED_DISTRIBUTION_COLUMNS if self.weighted else crosstab.DISTRIBUTION_COLUMNS
             )
+        if self.banner:
+            columns = {
+                "mean": BANNER_MEAN_COLUMNS,
+                "distribution": BANNER_DISTRIBUTION_COLUMNS,
+                "weighted": WEIGHTED_BANNER_DISTRIBUTION_COLUMNS,
+            }["weighted" if self.weighted and self.stat == "distribution" else self.stat]
         frames = [self.shown(table)[columns] for _block, table in self.tables]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
@@ -84,19 +113,46 @@ class Crosstab:
         Distributions: per item, a chi-square (or exact) test of the full scale, then one of
         the agree share (upper half of the scale against the rest). Means: per item,
         Mann-Whitney U (two groups) or Kruskal-Wallis H (more) on the ratings. Groups the
-        table suppresses are left out and named; weights never enter the tests.
+        table suppresses are left out and named; weights never enter the tests. In a banner
+        each block is tested on its own (its groups against each other; a one-group block
+        has no test), and the tests have a first column ``block``.
         """
-        if self.frame is None or self.groups is None or self.overlap_note:
-            return pd.DataFrame(columns=TEST_COLUMNS)
-        common = {"min_cell": self.min_cell, "group_order": self.group_order}
+        if self.banner:
+            return self._banner_tests(block)
+        return self._tests(block, self.frame, self.groups, self.group_order, self.overlap_note)
+
+    def _banner_tests(self, block: Block) -> pd.DataFrame:
+        """Return the tests of each banner block with more than one group, block first."""
+        frames = []
+        for banner_block, part in zip(self.banner, self.block_responses, strict=True):
+            if len(banner_block.groups) < 2:
+                continue
+            tests = self._tests(block, part.frame, part.groups, part.order, part.overlap_note)
+            frames.append(tests.assign(**{BLOCK: banner_block.label}))
+        columns = [BLOCK, *TEST_COLUMNS]
+        if not frames:
+            return pd.DataFrame(columns=columns)
+        tests = pd.concat(frames, ignore_index=True)[columns]
+        table = next(table for shown, table in self.tables if shown == block)
         if self.stat == "mean":
-            tests = rating_tests(self.frame, block, self.groups, **common)
+            table = crosstab.sort_by_overall(table)
+        order = {item: i for i, item in enumerate(dict.fromkeys(table.item))}
+        rank = tests.item.map(order)
+        return tests.iloc[rank.argsort(kind="stable")].reset_index(drop=True)
+
+    def _tests(self, block, frame, groups, group_order, overlap_note) -> pd.DataFrame:
+        """Return the tests of difference between ``groups`` of ``frame`` (see ``tests``)."""
+        if frame is None or groups is None or overlap_note:
+            return pd.DataFrame(columns=TEST_COLUMNS)
+        common = {"min_cell": self.min_cell, "group_order": group_order}
+        if self.stat == "mean":
+            tests = rating_tests(frame, block, groups, **common)
             table = next(table for shown, table in self.tables if shown == block)
             order = list(dict.fromkeys(crosstab.sort_by_overall(table).item))
             rank = tests.item.map({item: i for i, item in enumerate(order)})
             return tests.iloc[rank.argsort(kind="stable")].reset_index(drop=True)
-        full = significance(self.frame, block, self.groups, **common)
-        collapsed = significance(self.frame, block, self.groups, collapse=True, **common)
+        full = significance(frame, block, groups, **common)
+        collapsed = significance(frame, block, groups, collapse=True, **common)
         both = pd.concat([full, collapsed], keys=[0, 1], names=["kind", "row"]).reset_index()
         return both.sort_values(["row", "kind"], kind="stable")[TEST_COLUMNS].reset_index(
             drop=True
@@ -277,12 +333,19 @@ def make_crosstab(
     poststratify: str | None = None,
     shares: str | None = None,
     language: str | None = None,
+    banner: str | None = None,
 ) -> Crosstab:
     """Tabulate the shared grids of the surveys by group: distributions or mean indices.
 
     Every label (questions, items, scale points, groups) and fixed word is in ``language``,
     which every survey must be written in; by default the first survey's first language.
+    With a ``banner`` ("staff, staff by region, constituents": see
+    `surveyapp.analysis.banner`) the table has those blocks of columns side by side
+    instead of ``by``'s groups, which must then be left at "survey" (or None).
     """
+    if banner is not None and by not in (None, "survey"):
+        raise CrosstabError(f"give either by ('{by}') or a banner, not both")
+    by = by or "survey"
     if stat not in STATS:
         raise CrosstabError(f"stat must be one of {', '.join(STATS)}")
     unknown = [s for s in surveys if s not in questionnaires]
@@ -302,8 +365,34 @@ def make_crosstab(
         if missing:
             raise CrosstabError(f"{', '.join(missing)}: not a grid shared by {', '.join(surveys)}")
         chosen = [q for q in chosen if q.name in questions]
+    blocks = []
+    if banner is not None:
+        try:
+            blocks = parse_banner(banner, questionnaires, surveys, language)
+        except BannerError as error:
+            raise CrosstabError(str(error)) from None
     frame = responses_of(db, questionnaires, surveys)
     weights = weights_of(frame, questionnaires, surveys, weight, poststratify, shares)
+    label = (
+        f"weighted by {weight}"
+        if weight
+        else (f"post-stratified on {poststratify}" if poststratify else "")
+    )
+    if blocks:
+        parts = []
+        for number, block in enumerate(blocks, start=1):
+            try:
+                parts.append(block_responses(db, questionnaires, frame, weights, block, language))
+            except CrosstabError as error:
+                raise CrosstabError(f"block {number} '{block.spec}': {error}") from None
+        tables = []
+        for question in chosen:
+            block = block_of(question, language)
+            tables.append((block, _banner_block_table(stat, block, blocks, parts, min_cell)))
+        return Crosstab(
+            surveys, ", ".join(b.spec for b in blocks), stat, tables, min_cell, label, frame,
+            None, None, language, weight or "", poststratify or "", "", blocks, parts,
+        )  # fmt: skip
     tabulated, row_weights, overlap_note = frame, weights, ""
     if by.startswith(CODE_PREFIX):
         rows, groups, order, overlap_note = code_groups_of(
@@ -326,15 +415,54 @@ def make_crosstab(
             overall = tabulate(frame, block, once, weights=weights, **common)
             table = everyone_once(table, overall)
         tables.append((block, table))
-    label = (
-        f"weighted by {weight}"
-        if weight
-        else (f"post-stratified on {poststratify}" if poststratify else "")
-    )
     return Crosstab(
         surveys, by, stat, tables, min_cell, label, frame, groups, order, language,
         weight or "", poststratify or "", overlap_note,
     )  # fmt: skip
+
+
+def block_responses(db, questionnaires, frame, weights, block: BannerBlock, language=None):
+    """Return the responses a banner block tabulates, grouped as it says; fill its groups."""
+    mine = (frame.survey == block.survey).to_numpy()
+    if block.leaving_out:
+        mine = mine & ~grouping_values(frame, block.by).isin(block.leaving_out).to_numpy()
+    rows = frame[mine].reset_index(drop=True)
+    row_weights = None if weights is None else weights[mine]
+    note = ""
+    if block.by == "survey":
+        groups = pd.Series([block.label] * len(rows), dtype=object)
+        order = [block.label]
+    elif block.by.startswith(CODE_PREFIX):
+        positions, groups, order, note = code_groups_of(
+            db, questionnaires, rows, [block.survey], block.by, language
+        )
+        rows = rows.iloc[positions].reset_index(drop=True)
+        row_weights = None if row_weights is None else row_weights[positions]
+    else:
+        groups, order = groups_of(rows, questionnaires, [block.survey], block.by, language)
+    present = set(groups.dropna())
+    block.groups = [g for g in order if g in present]
+    if groups.isna().any():
+        block.groups.append(crosstab.NO_ANSWER)
+    if not block.groups:  # a survey without responses still has its column
+        block.groups = [block.label] if block.by == "survey" else []
+    return BlockResponses(rows, groups, order, row_weights, note)
+
+
+def _banner_block_table(stat, block: Block, blocks, parts, min_cell) -> pd.DataFrame:
+    """Return one question's banner table: each block tabulated on its own, side by side."""
+    tabulate = crosstab.distribution if stat == "distribution" else crosstab.means
+    tables = []
+    for banner_block, part in zip(blocks, parts, strict=True):
+        common = {"survey": banner_block.survey, "min_cell": min_cell}
+        table = tabulate(
+            part.frame, block, part.groups, weights=part.weights, group_order=part.order,
+            **common,
+        )  # fmt: skip
+        if banner_block.by == "survey" and not (table["group"] != crosstab.ALL).any():
+            table = table.assign(group=banner_block.label)  # no responses: All is the survey
+        tables.append((banner_block, table))
+    return banner_table(tables)
 
 
 def wide_distribution(
@@ -350,9 +478,13 @@ def wide_distribution(
     words = words or words_in(None)
     table = shown_labels(table, words)
     rows, percent_columns = [], []
-    for (item_label, group), part in table.groupby(["item_label", "group"], sort=False):
+    keys = ["item_label", BLOCK, "group"] if BLOCK in table else ["item_label", "group"]
+    for key, part in table.groupby(keys, sort=False):
         base = part[part.value == crosstab.BASE_VALUE].iloc[0]
-        row = {words["item"]: item_label, words["group"]: group}
+        row = {words["item"]: key[0], words["group"]: key[-1]}
+        if BLOCK in table:  # a banner: the block's label before the group's
+            block = words.get("block", BANNER_WORDS["block"]["en"])
+            row = {words["item"]: key[0], block: key[1], words["group"]: key[-1]}
         row["n"] = np.nan if base.suppressed else int(base.base)
         for answer in part[part.value != crosstab.BASE_VALUE].itertuples():
             if answer.missing:
@@ -381,8 +513,11 @@ def wide_means(
     its header carries it, "Africa (n = 12)"; otherwise a column "Africa n" follows its
     means. Suppressed cells (mean and n) hold ``suppressed``. Returns the table and the
     names of its mean columns. Headings and the All column are in ``words`` (English by
-    default).
+    default). A banner table's columns are two-level, (block, group heading): see
+    `surveyapp.analysis.banner.wide_banner_means`.
     """
+    if BLOCK in table:
+        return wide_banner_means(table, suppressed, words)
     words = words or words_in(None)
     ordered = shown_labels(crosstab.sort_by_overall(table), words)
     items = list(dict.fromkeys(ordered.item_label))

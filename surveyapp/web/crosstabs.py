@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext
 
+from exports.blocks import header_rows
 from surveyapp.analysis.groups import BY_LANGUAGE, BY_SURVEY, CODE_PREFIX, groupings
 from surveyapp.analysis.report_files import display_table, draw_chart, notes_of, write_crosstab
 from surveyapp.analysis.survey_tables import CrosstabError, make_crosstab
@@ -35,18 +36,30 @@ def _signed_in():
 
 def _request_crosstab(questions=None):
     """Return the crosstab the query string asks for, labelled in `?lang=` (as the CLI's
-    --lang; by default the first survey's first language)."""
+    --lang; by default the first survey's first language). A `?banner=` puts its blocks
+    side by side instead of the groups of `?by=`, which it overrides."""
     questionnaires = current_app.extensions["questionnaires"]
     surveys = [s for s in request.args.getlist("survey") if s in questionnaires]
     surveys = surveys or list(questionnaires)
-    by = request.args.get("by", BY_SURVEY)
+    banner = request.args.get("banner", "").strip() or None
+    by = BY_SURVEY if banner else request.args.get("by", BY_SURVEY)
     stat = request.args.get("stat", "distribution")
     min_cell = request.args.get("min_cell", 5, type=int)
     language = request.args.get("lang") or None
     return make_crosstab(
         get_db(), questionnaires, surveys, by, stat, min_cell if min_cell else 5, questions,
-        language=language,
+        language=language, banner=banner,
     )  # fmt: skip
+
+
+def _banner_examples(surveys: list[str], group_choices) -> list[str]:
+    """Return banners to offer for these surveys: each whole, then each by a grouping."""
+    wholes = ", ".join(surveys)
+    examples = [wholes]
+    for by, _label in group_choices:
+        if by != BY_SURVEY and not by.startswith(CODE_PREFIX):
+            examples.append(", ".join([surveys[0], f"{surveys[0]} by {by}", *surveys[1:]]))
+    return examples
 
 
 def _group_choices(surveys: list[str]) -> list[tuple[str, str]]:
@@ -85,10 +98,13 @@ def tables():
             wide, percent_columns, decimal_columns = display_table(result, table)
             tests = result.tests(block).to_dict("records")
             left_out = {t["left_out"] for t in tests}
+            columns = list(wide.columns)
+            two_level = bool(columns) and isinstance(columns[0], tuple)
             shown.append(
                 {
                     "block": block,
                     "wide": wide,
+                    "header": header_rows(columns) if two_level else None,
                     "percent_columns": percent_columns,
                     "decimal_columns": decimal_columns,
                     "notes": notes_of(result, block),
@@ -100,6 +116,7 @@ def tables():
             )
     surveys = result.surveys if result else list(questionnaires)
     languages = shared_languages(questionnaires[s] for s in surveys)
+    group_choices = _group_choices(surveys)
     return render_template(
         "crosstabs/tables.html",
         questionnaires=questionnaires,
@@ -107,7 +124,8 @@ def tables():
         shown=shown,
         error=error,
         surveys=surveys,
-        group_choices=_group_choices(surveys),
+        group_choices=group_choices,
+        banner_examples=_banner_examples(surveys, group_choices),
         languages=language_choices(languages),
         language=result.language if result else None,
         args=request.args,
@@ -124,9 +142,8 @@ def download(fmt: str):
         result = _request_crosstab()
     except CrosstabError as problem:
         abort(400, str(problem))
-    name = (
-        f"crosstab-{'-'.join(result.surveys)}-by-{result.by}-{result.stat}-{result.language}.{fmt}"
-    )
+    grouping = "banner" if result.banner else f"by-{result.by}"
+    name = f"crosstab-{'-'.join(result.surveys)}-{grouping}-{result.stat}-{result.language}.{fmt}"
     if fmt == "xlsx":
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
@@ -156,5 +173,6 @@ def chart(question: str, ext: str):
         draw_chart(result, block, table, path)
         body = path.read_bytes()
     if request.args.get("download"):
-        return attachment(body, CHARTS[ext], f"{question}-by-{result.by}-{result.language}.{ext}")
+        grouping = "banner" if result.banner else f"by-{result.by}"
+        return attachment(body, CHARTS[ext], f"{question}-{grouping}-{result.language}.{ext}")
     return Response(body, mimetype=CHARTS[ext])
