@@ -259,7 +259,7 @@ def test_the_command_writes_nothing_when_it_refuses(tmp_path):
     assert "bad.xlsx: sheet survey, row 2, column type: type 'calculate'" in result.stderr
     assert not output.exists() and list(tmp_path.glob("*.yaml*")) == []
     missing = run("import-xlsform", tmp_path / "none.xlsx", expect=1)
-    assert "none.xlsx does not exist" in missing.stderr
+    assert "none.xlsx: no such file" in missing.stderr
 
 
 def test_the_command_writes_to_stdout_without_a_file(tmp_path):

@@ -701,7 +701,7 @@ def import_xlsform(path: str | Path) -> tuple[dict, list[str]]:
     """Return an XLSForm as the questionnaire mapping, with the notes on what was changed."""
     path = Path(path)
     if not path.is_file():
-        raise XLSFormError(f"{path} does not exist")
+        raise XLSFormError("no such file")
     notes: list[str] = []
     workbook = _aliased(read_xlsform(path))
     _validate(path, workbook, notes)
