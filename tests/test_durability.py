@@ -27,7 +27,9 @@ import os
 import re
 import sqlite3
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -39,6 +41,7 @@ from surveyapp.store.invitations import create_invitations
 from surveyapp.testing import CSRF, Respondent, sign_in
 from surveyapp.web import create_app
 
+ROOT = Path(__file__).resolve().parent.parent
 # A questionnaire of two pages in three languages; its long answers need a page of the
 # file of their own (a 3-byte character 1,500 times: more than a 4 KiB page holds).
 NOTES = """\
@@ -447,3 +450,50 @@ def test_an_import_the_database_cannot_take_imports_nothing(notes_app, fault, tm
     conn.close()
     result = fault.run(run_command, notes_app, "import-responses", "staff", path)
     assert "200 responses imported" in result.output
+
+
+def test_the_command_line_says_why_without_a_traceback(notes_app, monkeypatch):
+    """`python -m surveyapp` in a process of its own, on the database made read-only."""
+    fault = ReadOnly(notes_app, monkeypatch)
+    command = [sys.executable, "-m", "surveyapp", "--db", notes_app.config["DATABASE"]]
+    command += ["--questionnaires", notes_app.config["QUESTIONNAIRES"], "status"]
+    fault.begin()
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        fault.end()
+        fault.thread.shutdown()
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    path = notes_app.config["DATABASE"]
+    assert done.stderr.startswith(f"Error: {path}: the database file is read-only"), done.stderr
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"surveyapp answers\n" * 400, "the file is not a SQLite database"),
+        (None, "the database file is damaged"),
+    ],
+)
+def test_a_command_given_a_file_that_is_no_usable_database_says_so(
+    tmp_path, questionnaire_dir, content, reason
+):
+    path = tmp_path / "wrong.db"
+    if content is None:  # a database whose first page, past its header, is overwritten
+        with sqlite3.connect(path) as conn:
+            conn.execute("create table answers (text)")
+        conn.close()
+        with path.open("r+b") as handle:
+            handle.seek(100)
+            handle.write(b"\xff" * 3996)
+    else:
+        path.write_bytes(content)
+    result = CliRunner().invoke(
+        main, ["--db", str(path), "--questionnaires", str(questionnaire_dir), "status"]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert f"Error: {path}: {reason}" in result.output

@@ -64,6 +64,11 @@ FAULTS = {
     sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened (check that its folder"
     " exists and may be written)",
 }
+# ... and of a file that is no database the app can use (a command given the wrong file).
+UNUSABLE = {
+    sqlite3.SQLITE_NOTADB: "the file is not a SQLite database",
+    sqlite3.SQLITE_CORRUPT: "the database file is damaged (see PRAGMA integrity_check)",
+}
 
 
 class StoreUnavailable(Exception):
@@ -74,18 +79,19 @@ class StoreUnavailable(Exception):
         self.path, self.code, self.reason = path, code, reason
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}; the change was not saved"
+        saved = "; the change was not saved" if self.code in FAULTS else ""
+        return f"{self.path}: {self.reason}{saved}"
 
 
 def storage_fault(error: BaseException, path: str) -> StoreUnavailable | None:
-    """Return why the database could not take a change, or None for any other error."""
+    """Return why the database could not take a change (or be used), or None for any other
+    error (a fault of the app)."""
     code = getattr(error, "sqlite_errorcode", None)
-    if not isinstance(error, sqlite3.OperationalError) or code is None:
+    if not isinstance(error, sqlite3.DatabaseError) or code is None:
         return None
     primary = code & 0xFF  # an extended code (SQLITE_READONLY_DBMOVED...) keeps it low
-    if primary not in FAULTS:
-        return None
-    return StoreUnavailable(path, primary, FAULTS[primary])
+    reason = FAULTS.get(primary) or UNUSABLE.get(primary)
+    return None if reason is None else StoreUnavailable(path, primary, reason)
 
 
 @contextmanager
