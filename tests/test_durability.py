@@ -407,10 +407,8 @@ def evaluator_client(notes_app):
 
 def run_command(app, *args, expect=0, input=None):
     """Run a surveyapp command on the app's database; return the click result."""
-    result = CliRunner().invoke(
-        main, ["--db", app.config["DATABASE"], "--questionnaires", app.config["QUESTIONNAIRES"]]
-        + [str(arg) for arg in args], input=input,
-    )  # fmt: skip
+    options = ["--db", app.config["DATABASE"], "--questionnaires", app.config["QUESTIONNAIRES"]]
+    result = CliRunner().invoke(main, options + [str(arg) for arg in args], input=input)
     assert result.exit_code == expect, result.output
     assert "Traceback" not in result.output
     return result
@@ -421,14 +419,14 @@ def test_a_command_the_database_cannot_take_stops_with_the_reason(notes_app, fau
     client = notes_app.test_client()
     client.get("/")  # the app's connection, which the commands run here use too
     fault.begin()
-    result = fault.run(run_command, notes_app, "invite", "notes", "--count", 300, "-o", links,
-                       expect=1)  # fmt: skip
+    invite = ["invite", "notes", "--count", 300, "-o", links]
+    result = fault.run(run_command, notes_app, *invite, expect=1)
     assert isinstance(result.exception, SystemExit)  # a message, not an error escaping
     assert f"Error: {notes_app.config['DATABASE']}: {fault.reason}" in result.output
     assert "the change was not saved" in result.output
     assert stored(notes_app)["drafts"] == []  # no invitation made
     fault.end()
-    fault.run(run_command, notes_app, "invite", "notes", "--count", 300, "-o", links)
+    fault.run(run_command, notes_app, *invite)
     assert len(stored(notes_app)["drafts"]) == 300
     assert fault.run(client.get, "/").status_code == 200
 

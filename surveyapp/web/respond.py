@@ -383,12 +383,10 @@ def _not_saved(questionnaire, invitation, token, index, language, row):
     questions = shown_questions(page, row, decided=False)
     form = _page_form(invitation, page, questions, language, request.form)
     shown = _pages_shown(questionnaire, row)
-    response = make_response(
-        _render_page(
-            questionnaire, token, index, form, questions, language, shown, row, 503,
-            not_saved=True,
-        )
-    )  # fmt: skip
+    again = _render_page(
+        questionnaire, token, index, form, questions, language, shown, row, 503, not_saved=True
+    )
+    response = make_response(again)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
