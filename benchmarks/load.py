@@ -19,6 +19,18 @@ The cost of a survey page is given over it three ways: server CPU per request (f
 /proc, user + system of all the server's processes: what the target is judged on),
 throughput, and p50 latency.
 
+Durability costs a sync of the WAL file at every commit: the whole run is made twice, over a
+fresh database each time, with the server's connections at `PRAGMA synchronous = NORMAL`
+(what the app used before issue 15: a commit can be lost in a power cut) and then at FULL
+(what it uses: durable), and questionnaires per second and p95 are compared at each level
+(`--synchronous FULL` runs one; `--rounds 3` alternates them three times, and the
+comparison takes the medians). Before the load, 200 single-row commits on one connection
+measure the sync alone. The app has no setting to lower it: for the NORMAL run the
+benchmark starts `surveyapp serve` through a launcher that sets
+`surveyapp.store.connection.SYNCHRONOUS` first (the server's processes are forked from it).
+The database is in the system's temporary folder (`--folder` to put it elsewhere): the
+figures are those of that disk's fsync.
+
 Only 127.0.0.1 is contacted; every loop is bounded in time and count.
 """
 
@@ -126,8 +138,33 @@ class Browser:
         )
 
 
+# Runs the surveyapp command with the server's connections at another `synchronous`.
+LAUNCHER = (
+    "import sys; from surveyapp.store import connection;"
+    " connection.SYNCHRONOUS = sys.argv.pop(1); from surveyapp.cli import main;"
+    " sys.argv[0] = 'surveyapp'; main()"
+)
+SETTINGS = ("NORMAL", "FULL")
+
+
 class Server(ServeProcess):
-    """`surveyapp serve` over a fresh database, its links made with `surveyapp invite`."""
+    """`surveyapp serve` over a fresh database, its links made with `surveyapp invite`.
+
+    `synchronous` other than FULL (the app's own) is set in the serving process only.
+    """
+
+    def __init__(self, folder: Path, synchronous: str = "FULL", **options):
+        super().__init__(folder, **options)
+        self.synchronous = synchronous
+        # The server runs the code beside this benchmark, not whichever is installed.
+        paths = [str(ROOT), *filter(None, [self.env.get("PYTHONPATH")])]
+        self.env["PYTHONPATH"] = os.pathsep.join(paths)
+
+    def command(self, *args: str) -> list[str]:
+        if self.synchronous == "FULL" or args[:1] != ("serve",):
+            return super().command(*args)
+        launched = [sys.executable, "-c", LAUNCHER, self.synchronous]
+        return [*launched, "--db", str(self.db), *self.options, *args]
 
     def invite(self, count: int) -> list[str]:
         """Make invitation links with `surveyapp invite` and return them."""
@@ -435,19 +472,10 @@ def check_database(path: Path) -> tuple[int, str]:
     return stored, integrity
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=list(LEVELS))
-    parser.add_argument("--trivial-seconds", type=float, default=TRIVIAL_SECONDS)
-    parser.add_argument("--survey-seconds", type=float, default=SURVEY_SECONDS)
-    parser.add_argument("--keep", action="store_true", help="Keep the temporary folder.")
-    parser.add_argument("--workers", type=int, help="serve --workers (default: its own)")
-    parser.add_argument("--threads", type=int, help="serve --threads (default: its own)")
-    args = parser.parse_args(argv)
-    seconds = {"trivial": args.trivial_seconds, "survey": args.survey_seconds}
-    questionnaire = load_questionnaire(QUESTIONNAIRE)
-    folder = Path(tempfile.mkdtemp(prefix="surveyapp-load-"))
-    server = Server(folder)
+def run(args, synchronous: str, questionnaire, seconds: dict) -> tuple[list[dict], bool]:
+    """Serve a fresh database at one `synchronous` setting and load it at each level."""
+    folder = Path(tempfile.mkdtemp(prefix="surveyapp-load-", dir=args.folder))
+    server = Server(folder, synchronous)
     try:
         server.cli("init-db")
         # Generous: at most about 60 questionnaires a second could be answered.
@@ -462,8 +490,9 @@ def main(argv=None) -> int:
             serve_options += ["--threads", str(args.threads)]
         server.start(tuple(serve_options))
         print(
-            f"surveyapp serve{''.join(' ' + o for o in serve_options)} (gunicorn;"
-            f" {os.cpu_count()} cores) on {server.base},"
+            f"\n=== PRAGMA synchronous = {synchronous}: surveyapp serve"
+            f"{''.join(' ' + o for o in serve_options)} (gunicorn;"
+            f" {os.cpu_count()} cores) on {server.base}, database in {folder},"
             f" {count} links; {args.trivial_seconds:.0f} s trivial then"
             f" {args.survey_seconds:.0f} s survey per level; clients: closed loop, no think time;"
             f" load average before: {os.getloadavg()[0]:.2f}"
@@ -507,7 +536,102 @@ def main(argv=None) -> int:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
-    return 1 if failed else 0
+    return results, not failed
+
+
+def commit_cost(folder: str | None, count: int = 200) -> dict[str, float]:
+    """Return the milliseconds a one-row commit takes at each setting, on one connection."""
+    from surveyapp.store import connection
+
+    costs, app_setting = {}, connection.SYNCHRONOUS
+    where = Path(tempfile.mkdtemp(prefix="surveyapp-commits-", dir=folder))
+    try:
+        for synchronous in SETTINGS:
+            connection.SYNCHRONOUS = synchronous
+            db = connection.connect(str(where / f"{synchronous}.db"))
+            db.execute("create table answers (text)")
+            start = time.perf_counter()
+            for number in range(count):
+                with db.atomic():
+                    db.execute("insert into answers values (?)", [f"answer {number}"])
+            costs[synchronous] = 1000 * (time.perf_counter() - start) / count
+            db.close()
+    finally:
+        connection.SYNCHRONOUS = app_setting
+        shutil.rmtree(where, ignore_errors=True)
+    return costs
+
+
+def print_cost(runs: dict):
+    """Print questionnaires per second and p95 of each setting side by side, per level.
+
+    With several rounds, each cell is the median of the rounds (their values follow).
+    """
+    if len(runs) < 2:
+        return
+    first, last = list(runs)[0], list(runs)[-1]
+    rounds = len(runs[first])
+    print(
+        f"\n=== what durability costs: synchronous = {first} against {last}, same run"
+        f" ({rounds} round{'s' if rounds > 1 else ''}, alternating; medians)"
+    )
+    print(
+        f"| clients | questionnaires/s {first} | questionnaires/s {last} | change"
+        f" | p95 ms {first} | p95 ms {last} | change |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for position, clients in enumerate(result["clients"] for result in runs[first][0]):
+        at_level = {name: [results[position] for results in runs[name]] for name in (first, last)}
+        rate = [[r["completed_per_s"] for r in at_level[name]] for name in (first, last)]
+        p95 = [[r["all"]["latency"][1] for r in at_level[name]] for name in (first, last)]
+        rate_change = 100 * (np.median(rate[1]) / np.median(rate[0]) - 1)
+        p95_change = 100 * (np.median(p95[1]) / np.median(p95[0]) - 1)
+        print(
+            f"| {clients} | {_median_of(rate[0])} | {_median_of(rate[1])} | {rate_change:+.0f}%"
+            f" | {_median_of(p95[0])} | {_median_of(p95[1])} | {p95_change:+.0f}% |"
+        )
+
+
+def _median_of(found: list[float]) -> str:
+    """Return the median of the rounds' values, then the values when there are several."""
+    shown = f"{np.median(found):.1f}"
+    return shown if len(found) == 1 else f"{shown} ({', '.join(f'{v:.1f}' for v in found)})"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=list(LEVELS))
+    parser.add_argument("--trivial-seconds", type=float, default=TRIVIAL_SECONDS)
+    parser.add_argument("--survey-seconds", type=float, default=SURVEY_SECONDS)
+    parser.add_argument(
+        "--synchronous",
+        nargs="+",
+        choices=SETTINGS,
+        default=list(SETTINGS),
+        help="The server's PRAGMA synchronous, one run each (default: NORMAL, then FULL).",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="Runs of each setting, alternating.")
+    parser.add_argument("--folder", help="Where the database goes (default: the temp folder).")
+    parser.add_argument("--keep", action="store_true", help="Keep the temporary folder.")
+    parser.add_argument("--workers", type=int, help="serve --workers (default: its own)")
+    parser.add_argument("--threads", type=int, help="serve --threads (default: its own)")
+    args = parser.parse_args(argv)
+    seconds = {"trivial": args.trivial_seconds, "survey": args.survey_seconds}
+    questionnaire = load_questionnaire(QUESTIONNAIRE)
+    costs = commit_cost(args.folder)
+    print(
+        "one-row commits on one connection: "
+        + ", ".join(f"synchronous = {name} {ms:.2f} ms" for name, ms in costs.items())
+    )
+    settings = list(dict.fromkeys(args.synchronous))
+    runs, ok = {setting: [] for setting in settings}, True
+    for _ in range(args.rounds):
+        for synchronous in settings:
+            results, passed = run(args, synchronous, questionnaire, seconds)
+            runs[synchronous].append(results)
+            ok = ok and passed
+    print_cost(runs)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

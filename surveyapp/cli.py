@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from surveyapp.questionnaire.loading import load_questionnaire, questionnaire_wa
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
 from surveyapp.store import backup as backups
 from surveyapp.store import evaluators
-from surveyapp.store.connection import get_db
+from surveyapp.store.connection import get_db, storage_fault
 from surveyapp.store.invitations import create_invitations, new_tokens
 from surveyapp.store.migrations import DatabaseOutdated, release_schema
 from surveyapp.store.rates import BY_LANGUAGE, language_counts, response_rates
@@ -127,7 +128,31 @@ def _shown(output: str) -> str:
     return "standard output" if output == STDOUT else output
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The `surveyapp` commands; one that meets a database unable to take its change (the
+    disk full, the file read-only, a write lock held too long) stops with the reason."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as error:
+            context = ctx.find_object(Context)
+            fault = storage_fault(error, _database(context))
+            if fault is None:
+                raise
+            raise click.ClickException(str(fault)) from None
+
+
+def _database(context: Context | None) -> str:
+    """Return the database file a command works on, as told to the user."""
+    if context is not None and context._app is not None:
+        return context.app.config["DATABASE"]
+    if context is not None and context.db_path:
+        return str(Path(context.db_path).resolve())
+    return "the database"
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db_path",

@@ -13,6 +13,7 @@ from surveyapp.analysis.words import choice_labels, label_language, language_nam
 from surveyapp.csv_input import UnreadableCsv, read_csv_file
 from surveyapp.questionnaire.answers import check_answers
 from surveyapp.questionnaire.model import Questionnaire
+from surveyapp.store.connection import storage_fault
 from surveyapp.store.imports import earlier_import, file_fingerprint, store_imported_responses
 from surveyapp.store.invitations import attribute_values, invitations_with
 from surveyapp.store.responses import response_ids, response_row, responses_by_answers
@@ -245,5 +246,7 @@ def import_responses(
             db, questionnaire, records, fingerprint, path.name, attributes or {}
         )
     except sqlite3.Error as error:
+        if storage_fault(error, "") is not None:
+            raise  # the disk full, the file read-only, a lock: the command says so
         raise ImportRejected([f"{path}: nothing was imported: {error}"]) from None
     return len(records)

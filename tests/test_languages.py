@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -26,6 +27,7 @@ from babel.support import Translations
 from surveyapp.questionnaire.answers import shown_questions
 from surveyapp.questionnaire.loading import load_questionnaire, load_questionnaires
 from surveyapp.questionnaire.model import Questionnaire, Text
+from surveyapp.store.connection import get_db
 from surveyapp.store.invitations import create_invitations
 from surveyapp.store.surveys import change_schedule
 from surveyapp.testing import CSRF, Respondent, answers_for
@@ -425,6 +427,31 @@ def test_expired_page_is_said_in_the_respondents_language(app, client, db, sourc
         html = checked(person.submit({"region": "asia"}), "expired", 422)
         assert 'role="alert"' in html
         checked.assert_none()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answers_not_saved_are_said_in_the_respondents_language(
+    app, client, db, language, sources
+):
+    """The database locked past busy_timeout (another connection holds its write lock): the
+    page of answers not saved, and the error page of an open link not started, both 503."""
+    checked = Checked(language, sources[language])
+    token = create_invitations(db, "trilingual", 1, language=language)[0]
+    change_schedule(db, "trilingual", {"open_link": 1})
+    person = Respondent(client, f"/s/trilingual/{token}")
+    person.open()
+    with app.app_context():
+        get_db().execute("pragma busy_timeout = 100")  # the server thread's connection
+    holder = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
+    holder.execute("begin immediate")
+    try:
+        html = checked(person.submit(TRILINGUAL_PAGES[0][1]), "answers not saved", 503)
+        assert 'role="alert"' in html and TEXT_ANSWER in html
+        checked(client.get(f"/s/trilingual/open?lang={language}"), "open link not saved", 503)
+    finally:
+        holder.rollback()
+        holder.close()
+    checked.assert_none()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from pathlib import Path
 
 import flask_babel
@@ -12,13 +13,13 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from surveyapp.questionnaire import wording
 from surveyapp.questionnaire.loading import load_questionnaires
 from surveyapp.questionnaire.model import translate
-from surveyapp.store.connection import close_db, connect
+from surveyapp.store.connection import StoreUnavailable, close_db, connect, storage_fault
 from surveyapp.store.migrations import check_current, migrate
 from surveyapp.store.surveys import sync_questionnaire
 from surveyapp.web import languages
@@ -26,6 +27,7 @@ from surveyapp.web.link_csrf import link_csrf_key
 from surveyapp.web.widgets import option_list
 
 DEFAULT_QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "questionnaires"
+RETRY_AFTER_SECONDS = 10  # when to try again a change the database could not take
 csrf = CSRFProtect()
 compress = Compress()
 babel = Babel()
@@ -163,6 +165,25 @@ def create_app(
             languages.use(languages.choose(offered), offered)
         page = render_template("error.html", error=error, evaluator=evaluator)
         return page, error.code
+
+    @app.errorhandler(StoreUnavailable)
+    @app.errorhandler(sqlite3.OperationalError)
+    def store_unavailable(error):
+        """Refuse a change the database cannot take now (full, read-only, locked): 503.
+
+        Nothing of it was saved (its transaction is undone); the server goes on serving,
+        and the same request succeeds once the cause is gone. Any other SQLite error is a
+        fault of the app, and stays one.
+        """
+        fault = error
+        if not isinstance(error, StoreUnavailable):
+            fault = storage_fault(error, app.config["DATABASE"])
+            if fault is None:
+                raise error
+        app.logger.warning("%s", fault)
+        description = f"The change was not saved: {fault.reason}. Please try again in a moment."
+        page, status = http_error(ServiceUnavailable(description=description))
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.after_request
     def security_headers(response):

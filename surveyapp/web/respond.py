@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -32,7 +33,7 @@ from surveyapp.questionnaire.forms import (
     page_form_class,
 )
 from surveyapp.questionnaire.model import Questionnaire
-from surveyapp.store.connection import get_db
+from surveyapp.store.connection import StoreUnavailable, get_db, store_faults
 from surveyapp.store.invitations import (
     Invitation,
     create_invitations,
@@ -42,7 +43,7 @@ from surveyapp.store.invitations import (
 )
 from surveyapp.store.responses import submit_response
 from surveyapp.store.surveys import schedule
-from surveyapp.web import all_languages, csrf, languages
+from surveyapp.web import RETRY_AFTER_SECONDS, all_languages, csrf, languages
 from surveyapp.web.link_csrf import LinkCSRF
 from surveyapp.web.throttling import address_key, count_failure, too_many
 
@@ -87,7 +88,11 @@ def _language(questionnaire: Questionnaire, invitation: Invitation | None = None
     offered = questionnaire.languages
     wanted = languages.asked_for(offered)
     if wanted and invitation is not None and not invitation.completed:
-        remember_language(get_db(), invitation, wanted)
+        try:
+            with store_faults():
+                remember_language(get_db(), invitation, wanted)
+        except StoreUnavailable:
+            pass  # the page is shown in it all the same; a resume may show another
     invited = invitation.language if invitation is not None else None
     return languages.use(languages.choose(offered, invited), offered)
 
@@ -327,10 +332,15 @@ def _take_page(questionnaire, invitation, token, index, language, answers):
         target = earlier[-1] if earlier else index
     else:
         later = [i for i in shown if i > index]
-        if not later:
-            return _finish(questionnaire, invitation, token, language, answers, not_kept)
-        target = later[0]
-    if not save_draft(db, invitation, answers, target):
+        target = later[0] if later else None
+    try:
+        with store_faults():
+            if target is None:
+                return _finish(questionnaire, invitation, token, language, answers, not_kept)
+            saved = save_draft(db, invitation, answers, target)
+    except StoreUnavailable:
+        return _not_saved(questionnaire, invitation, token, index, language, submitted)
+    if not saved:
         return _received(questionnaire, language, again=True)
     return redirect(
         url_for(
@@ -361,6 +371,24 @@ def _page_again(
     return _render_page(
         questionnaire, token, index, form, questions, language, shown, row, status=422, **extra
     )
+
+
+def _not_saved(questionnaire, invitation, token, index, language, row):
+    """Return the page whose answers the database could not take now, as they were typed.
+
+    503 Service Unavailable with Retry-After: nothing of them was saved, and sending the
+    page again once the database takes changes again stores them.
+    """
+    page = questionnaire.pages[index]
+    questions = shown_questions(page, row, decided=False)
+    form = _page_form(invitation, page, questions, language, request.form)
+    shown = _pages_shown(questionnaire, row)
+    again = _render_page(
+        questionnaire, token, index, form, questions, language, shown, row, 503, not_saved=True
+    )
+    response = make_response(again)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _valid_part(form, questions) -> dict:
