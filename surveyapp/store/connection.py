@@ -129,12 +129,15 @@ def get_db() -> sqlite_utils.Database:
 
 
 def _writable(path: str) -> bool:
-    """Return whether the file can be opened for writing now, as SQLite first tries to."""
-    try:
-        os.close(os.open(path, os.O_RDWR))
-    except OSError:
-        return False
-    return True
+    """Return whether the file may be opened for writing now, as SQLite first tries to.
+
+    Asked with access(2), never by opening the file: closing any descriptor of the database
+    file drops every POSIX lock this process holds on it, the other threads' connections'
+    too, and another process could then take the WAL away from under them (SQLite's "How To
+    Corrupt Your Database Files", 2.2). access(2) also answers for root: the immutable
+    attribute or a read-only mount refuse writing to everyone.
+    """
+    return os.access(path, os.W_OK) or not os.path.exists(path)
 
 
 def forget_db():
