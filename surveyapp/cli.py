@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from exports._files import STDOUT, OutputError, check_output
+from exports._files import STDOUT, OutputError, check_output, replaced
 from exports.csv import write_csv
 from surveyapp.questionnaire.loading import load_questionnaire, questionnaire_warnings
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
@@ -408,8 +408,11 @@ def invite(context: Context, survey, count, attrs, language, output, base_url):
     base = (base_url or context.app.config["BASE_URL"]).rstrip("/")
     tokens = new_tokens(count)
     rows = [[f"{base}/s/{survey}/{token}", *columns.values()] for token in tokens]
-    write_csv(pd.DataFrame(rows, columns=["link", *columns]), output or sys.stdout)
-    create_invitations(get_db(), survey, count, attributes, tokens=tokens, language=language)
+    # The CSV is the only copy of the links: it is put in place only once they are stored,
+    # and nothing is stored if it cannot be written.
+    with replaced(output or STDOUT) as partial:
+        write_csv(pd.DataFrame(rows, columns=["link", *columns]), partial)
+        create_invitations(get_db(), survey, count, attributes, tokens=tokens, language=language)
     if output:
         click.echo(f"{count} links for {survey} written to {_shown(output)}", err=True)
 

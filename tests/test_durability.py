@@ -425,6 +425,7 @@ def test_a_command_the_database_cannot_take_stops_with_the_reason(notes_app, fau
     assert f"Error: {notes_app.config['DATABASE']}: {fault.reason}" in result.output
     assert "the change was not saved" in result.output
     assert stored(notes_app)["drafts"] == []  # no invitation made
+    assert not links.exists() and list(tmp_path.glob("*.partial")) == []  # no dead links
     fault.end()
     fault.run(run_command, notes_app, *invite)
     assert len(stored(notes_app)["drafts"]) == 300
