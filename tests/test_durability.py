@@ -451,21 +451,28 @@ def test_an_import_the_database_cannot_take_imports_nothing(notes_app, fault, tm
     assert "200 responses imported" in result.output
 
 
-def test_the_command_line_says_why_without_a_traceback(notes_app, monkeypatch):
-    """`python -m surveyapp` in a process of its own, on the database made read-only."""
+def test_the_command_line_says_why_without_a_traceback(notes_app, monkeypatch, tmp_path):
+    """`python -m surveyapp` in a process of its own, on the database made read-only: a
+    command that only reads still answers; one that writes stops with the reason."""
     fault = ReadOnly(notes_app, monkeypatch)
-    command = [sys.executable, "-m", "surveyapp", "--db", notes_app.config["DATABASE"]]
-    command += ["--questionnaires", notes_app.config["QUESTIONNAIRES"], "status"]
+    base = [sys.executable, "-m", "surveyapp", "--db", notes_app.config["DATABASE"]]
+    base += ["--questionnaires", notes_app.config["QUESTIONNAIRES"]]
+    links = tmp_path / "links.csv"
+    command = [*base, "invite", "notes", "--count", "2", "-o", str(links)]
     fault.begin()
     try:
+        read = subprocess.run([*base, "status"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     finally:
         fault.end()
         fault.thread.shutdown()
+    assert read.returncode == 0 and "invited" in read.stdout, read.stderr
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
     path = notes_app.config["DATABASE"]
     assert done.stderr.startswith(f"Error: {path}: the database file is read-only"), done.stderr
+    assert not links.exists()
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
 

@@ -24,6 +24,11 @@ def response_table(survey_id: str) -> str:
     return f"responses_{survey_id}"
 
 
+def response_columns(questionnaire: Questionnaire) -> dict[str, str]:
+    """Return the columns a survey's response table needs, with their SQL types."""
+    return {**META_COLUMNS, **{c.name: c.sql_type for c in questionnaire.columns()}}
+
+
 def widen_response_table(db: sqlite_utils.Database, questionnaire: Questionnaire) -> list[str]:
     """Create a survey's response table, or add the columns of new questions; return them.
 
@@ -31,8 +36,7 @@ def widen_response_table(db: sqlite_utils.Database, questionnaire: Questionnaire
     stay in the table.
     """
     table = db[response_table(questionnaire.id)]
-    wanted = dict(META_COLUMNS)
-    wanted.update({c.name: c.sql_type for c in questionnaire.columns()})
+    wanted = response_columns(questionnaire)
     if not table.exists():
         table.create(wanted, pk="response_id")
         return list(wanted)

@@ -9,11 +9,32 @@ import sqlite_utils
 
 from surveyapp.questionnaire.model import Questionnaire
 from surveyapp.store.connection import now
-from surveyapp.store.responses import widen_response_table
+from surveyapp.store.responses import response_columns, response_table, widen_response_table
+
+
+def in_step(db: sqlite_utils.Database, questionnaire: Questionnaire) -> bool:
+    """Return whether the database already holds this version and every column it needs."""
+    version = db.execute(
+        "select 1 from surveys s join questionnaire_versions v on v.survey = s.id"
+        " where s.id = ? and s.version = ? and v.version = ?",
+        [questionnaire.id, questionnaire.version, questionnaire.version],
+    ).fetchone()
+    table = db[response_table(questionnaire.id)]
+    return (
+        bool(version)
+        and table.exists()
+        and set(response_columns(questionnaire)) <= set(table.columns_dict)
+    )
 
 
 def sync_questionnaire(db: sqlite_utils.Database, questionnaire: Questionnaire) -> list[str]:
-    """Record a questionnaire's version and add its new columns; return the columns added."""
+    """Record a questionnaire's version and add its new columns; return the columns added.
+
+    Writes nothing when the database is already in step, so that a read-only database can
+    still be read (status, export) and served.
+    """
+    if in_step(db, questionnaire):
+        return []
     with db.atomic():
         surveys = db["surveys"]
         if not surveys.count_where("id = ?", [questionnaire.id]):
