@@ -15,6 +15,7 @@ from exports._files import STDOUT, OutputError, check_output
 from exports.csv import write_csv
 from surveyapp.questionnaire.loading import load_questionnaire
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
+from surveyapp.report.command import report
 from surveyapp.store import evaluators
 from surveyapp.store.connection import get_db
 from surveyapp.store.invitations import create_invitations, new_tokens
@@ -978,6 +979,7 @@ def _add_examples():
 
 
 _add_examples()
+main.add_command(report)  # its example is its own epilog (surveyapp.report.command)
 
 if __name__ == "__main__":
     main()
