@@ -8,6 +8,7 @@ a neutral document (`surveyapp.report.document`) with its figures drawn into a f
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,12 @@ from surveyapp.report.words import annex_words
 
 QUOTES_PER_CODE = 3
 SHADES = (0.05, 0.6)  # the part of the Blues map a heat table's cells use: black text reads
+
+
+def _number(value) -> str:
+    """Return a test statistic to two decimals (an infinite odds ratio as ∞)."""
+    value = float(value)
+    return f"{value:.2f}" if math.isfinite(value) else "∞"
 
 
 def _has_missing(block) -> bool:
@@ -168,7 +175,7 @@ class AnnexBuilder:
             blocks.append(self.figure(path, block.label))
         blocks.append(self.distribution_table(result, block, table))
         blocks += self.tests(result, block)
-        blocks += [Paragraph(plain(note)) for note in notes_of(result, block)]
+        blocks.append(Paragraph(plain(" ".join(notes_of(result, block)))))
         return blocks
 
     def distribution_table(self, result, block, table) -> Table:
@@ -213,7 +220,7 @@ class AnnexBuilder:
         for test in tests.itertuples():
             notes = [str(n) for n in (test.left_out, test.warning) if isinstance(n, str) and n]
             values = {
-                "item": f"{test.item_label}: " if several else "",
+                "item": f"{str(test.item_label).rstrip('. ')}: " if several else "",
                 "comparison": test.comparison[:1].upper() + test.comparison[1:],
                 "note": f" ({'; '.join(notes)})" if notes else "",
             }
@@ -228,7 +235,7 @@ class AnnexBuilder:
             )
             line = self.words["test_line"].format(
                 test=test.test,
-                statistic=f"{float(test.statistic):.2f}",
+                statistic=_number(test.statistic),
                 p="< 0.001" if p < 0.001 else f"{p:.3f}",
                 effect=effect,
                 **values,
@@ -255,7 +262,7 @@ class AnnexBuilder:
                 blocks.append(self.means_table(result, table, caption, low, high))
             notes = [*notes_of(result, block)]
             notes.append(self.words["shading_note"].format(low=f"{low:g}", high=f"{high:g}"))
-            blocks += [Paragraph(plain(note)) for note in notes]
+            blocks.append(Paragraph(plain(" ".join(notes))))
             if (~table["suppressed"].astype(bool)).any():
                 path = self.figure_path()
                 with figures.print_resolution():

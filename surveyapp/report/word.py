@@ -152,17 +152,22 @@ def _repeat_header(row) -> None:
     row._tr.get_or_add_trPr().append(header)
 
 
-def _widths(grid, columns: int) -> None:
-    """Give the first column (the labels) 30% of the text width, the others equal shares."""
+def _widths(grid, table: Table) -> None:
+    """Share the text width among the columns by their longest word (so that no word breaks
+    where it can be helped), the first column (the labels) at least a sixth of it."""
+    rows = [row for number, row in enumerate(table.rows) if number not in table.spans]
+    columns = list(zip(table.header, *rows, strict=True))
+    weights = [max([4, *(len(word) for text in column for word in text.split())]) + 3
+               for column in columns]  # fmt: skip
+    weights[0] = max(weights[0], sum(weights) / 5, 18)
     width = PAGE_WIDTH - 2 * MARGIN
-    first = int(width * (0.3 if columns > 2 else 0.5))
-    rest = int((width - first) / max(columns - 1, 1))
+    shares = [Emu(int(width * weight / sum(weights))) for weight in weights]
     grid.autofit = False
-    for position, column in enumerate(grid.columns):
-        column.width = Emu(first if position == 0 else rest)
+    for share, column in zip(shares, grid.columns, strict=True):
+        column.width = share
     for row in grid.rows:
-        for position, cell in enumerate(row.cells):
-            cell.width = Emu(first if position == 0 else rest)
+        for share, cell in zip(shares, row.cells, strict=True):
+            cell.width = share
 
 
 def _table(document, table: Table, caption: str, word: str) -> None:
@@ -174,7 +179,7 @@ def _table(document, table: Table, caption: str, word: str) -> None:
     top = 1 if table.blocks else 0
     grid = document.add_table(rows=top + 1 + len(table.rows), cols=len(table.header))
     grid.style = document.styles["Table Grid"]
-    _widths(grid, len(table.header))
+    _widths(grid, table)
     if table.blocks:
         start = 0
         for label, columns in table.blocks:
@@ -192,6 +197,8 @@ def _table(document, table: Table, caption: str, word: str) -> None:
         if number in table.spans:
             merged = row.cells[0].merge(row.cells[-1])
             merged.text = values[0]
+            for paragraph in merged.paragraphs:  # a statement stays with its groups' rows
+                paragraph.paragraph_format.keep_with_next = True
             continue
         for position, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
             cell.text = text
