@@ -157,9 +157,9 @@ def _widths(grid, table: Table) -> None:
     where it can be helped), the first column (the labels) at least a sixth of it."""
     rows = [row for number, row in enumerate(table.rows) if number not in table.spans]
     columns = list(zip(table.header, *rows, strict=True))
-    weights = [max([4, *(len(word) for text in column for word in text.split())]) + 3
+    weights = [max([3, *(len(word) for text in column for word in text.split())]) + 4
                for column in columns]  # fmt: skip
-    weights[0] = max(weights[0], sum(weights) / 5, 18)
+    weights[0] = max(weights[0], sum(weights) / 6, 15)
     width = PAGE_WIDTH - 2 * MARGIN
     shares = [Emu(int(width * weight / sum(weights))) for weight in weights]
     grid.autofit = False
