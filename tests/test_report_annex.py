@@ -407,3 +407,31 @@ def test_libreoffice_renders_every_page_on_a4(annex, tmp_path):
     for image in images:  # every page carries something (the footer's number at least)
         with Image.open(image) as page:
             assert page.convert("L").getextrema()[0] < 128, image.name
+
+
+def test_the_banner_puts_table_6_s_blocks_side_by_side(fielded):
+    pytest.importorskip(
+        "surveyapp.analysis.banner", reason="the banner tables (issue 14) are not merged here"
+    )
+    path = fielded["folder"] / "table6.docx"
+    banner = "staff, staff by region, constituents"
+    report(fielded, "staff,constituents", "--banner", banner, "--question", "priority_areas",
+           "--codes", "constraints", "-o", path)  # fmt: skip
+    blocks = body(docx.Document(str(path)))
+    assert [t for k, t in blocks if k == "heading1"] == ["Method", "Priorities", "Open answers"]
+    rows = cells(next(item for kind, item in section(blocks, "Priorities") if kind == "table"))
+    top = list(dict.fromkeys(rows[0][1:]))  # the blocks, each merged over its groups
+    assert top == ["Survey of ILO staff", "Survey of ILO staff by region",
+                   "Survey of constituents and partners"]  # fmt: skip
+    headers = rows[1]
+    assert headers[0] == "Item"
+    db = connect(fielded["database"])
+    staff = pd.DataFrame(db["responses_staff"].rows)
+    africa = staff[staff["region"] == "africa"]["priority_areas.informal_economy"]
+    column = next(i for i, h in enumerate(headers) if h.startswith("Africa"))
+    row = next(r for r in rows if r[0] == "Informal Economy")
+    ratings = africa.dropna().astype(int)
+    expected = "suppressed" if len(ratings) < 5 else f"{ratings.mean():.2f}"
+    assert row[column] == expected
+    everyone = staff["priority_areas.informal_economy"].dropna().astype(int)
+    assert row[1] == f"{everyone.mean():.2f}"
