@@ -300,10 +300,11 @@ class AnnexBuilder:
         means = banner_means(table, words=result.words)
         suppressed = result.words["suppressed"]
         header = [result.words["item"]]
-        for _block, group in means.columns:
-            n = pd.to_numeric(means.n[(_block, group)], errors="coerce")
+        for block_label, group in means.columns:
+            n = pd.to_numeric(means.n[(block_label, group)], errors="coerce")
             same = n.notna().all() and n.nunique() == 1
-            header.append(f"{group} (n = {int(n.iloc[0])})" if same else str(group))
+            name = "" if group == block_label else f"{group} "  # a survey's block: n alone
+            header.append(f"{name}(n = {int(n.iloc[0])})" if same else (name or str(group)))
         rows, shades = [], []
         for item in means.items:
             row, fills = [plain(str(item))], [None]
