@@ -157,6 +157,9 @@ def _widths(grid, table: Table) -> None:
     """Share the text width among the columns by their longest word (so that no word breaks
     where it can be helped), the first column (the labels) at least a sixth of it."""
     rows = [row for number, row in enumerate(table.rows) if number not in table.spans]
+    if table.blocks:  # a block over a single column needs its own words' room too
+        rows.append([label if span == 1 else "" for label, span in table.blocks
+                     for _ in range(span)])  # fmt: skip
     columns = list(zip(table.header, *rows, strict=True))
     weights = [max([3, *(len(word) for text in column for word in text.split())]) + 4
                for column in columns]  # fmt: skip
