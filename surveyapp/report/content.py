@@ -96,15 +96,20 @@ class AnnexBuilder:
 
     # the cross-tabs
     def crosstab(self, stat: str, questions: list[str]):
-        """Return the cross-tab of some grids with the request's grouping, weights and language."""
+        """Return the cross-tab of some grids with the request's grouping, weights and language.
+
+        The banner, if any, makes the priorities' table of means (the grids stay grouped by
+        the request's grouping, by survey unless the workspace asks for another).
+        """
         r = self.request
         options = {"banner": r.banner} if r.banner and stat == "mean" else {}
         if options and "banner" not in inspect.signature(make_crosstab).parameters:
             raise AnnexError("--banner needs the banner tables of issue 14 (not in this version)")
         try:
             return make_crosstab(
-                self.db, self.questionnaires, r.surveys, r.by, stat, r.min_cell, questions,
-                r.weight, r.poststratify, r.shares, self.language, **options,
+                self.db, self.questionnaires, r.surveys, BY_SURVEY if options else r.by, stat,
+                r.min_cell, questions, r.weight, r.poststratify, r.shares, self.language,
+                **options,
             )  # fmt: skip
         except CrosstabError as error:
             raise AnnexError(str(error)) from None
