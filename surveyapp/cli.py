@@ -17,6 +17,7 @@ from exports._files import STDOUT, OutputError, check_output, replaced
 from exports.csv import write_csv
 from surveyapp.questionnaire.loading import load_questionnaire, questionnaire_warnings
 from surveyapp.questionnaire.model import Questionnaire, QuestionnaireError
+from surveyapp.report.command import report
 from surveyapp.store import backup as backups
 from surveyapp.store import evaluators
 from surveyapp.store.connection import get_db, storage_fault
@@ -1137,6 +1138,7 @@ def _add_examples():
 
 
 _add_examples()
+main.add_command(report)  # its example is its own epilog (surveyapp.report.command)
 
 if __name__ == "__main__":
     main()

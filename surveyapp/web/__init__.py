@@ -139,13 +139,14 @@ def create_app(
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
     compress.init_app(app)
-    from surveyapp.web import auth, coding, crosstabs, respond, surveys
+    from surveyapp.web import annex, auth, coding, crosstabs, respond, surveys
 
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(coding.bp)
     app.register_blueprint(crosstabs.bp)
+    app.register_blueprint(annex.bp)
     app.before_request(auth.load_evaluator)
     app.add_url_rule("/", "index", respond.index)
 
