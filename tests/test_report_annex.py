@@ -359,6 +359,9 @@ def test_the_workspace_downloads_the_annex_of_the_page_s_choices(fielded):
     assert client.get(page).status_code == 302  # signed-in evaluators only
     add_evaluator(connect(fielded["database"]), "ana", PASSWORD)
     sign_in(client, "ana")
+    offered = client.get("/evaluate/crosstabs/?survey=constituents&min_cell=3")
+    assert 'formaction="/evaluate/crosstabs/annex.docx"' in offered.get_data(as_text=True)
+    assert "Download the annex (Word)" in offered.get_data(as_text=True)
     answer = client.get(page)
     assert answer.status_code == 200
     assert answer.mimetype.endswith("wordprocessingml.document")
