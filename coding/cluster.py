@@ -18,7 +18,6 @@ import pandas as pd
 from scipy import linalg, sparse
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
-from sklearn.decomposition import PCA
 from sklearn.manifold import spectral_embedding
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.neighbors import NearestNeighbors
@@ -40,7 +39,6 @@ from .multilingual import ENGLISH, STOP_WORDS, primary_language, stop_words
 METHODS = ("consensus", "kmeans", "agglomerative", "spectral")
 CONSENSUS_RUNS = 40
 NEIGHBOURS = 30
-REDUCED_DIMENSIONS = 64  # the k-means runs of the consensus see this many principal axes
 MODULARITY_TOLERANCE = 0.005  # k within this of the best modularity count as tied
 SILHOUETTE_SAMPLE = 2000
 EMBEDDING_BATCH = 64  # answers embedded between two reports of progress
@@ -145,10 +143,9 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         the best count as tied, and the middle one of those is taken); with the other
         methods, the k with the highest mean silhouette (cosine, on at most 2,000 answers).
     method : {"consensus", "kmeans", "agglomerative", "spectral"}, default="consensus"
-        "consensus" (evidence accumulation): 40 k-means runs, on the 64 principal axes of
-        the embeddings, with random k between k and 2k vote on how often each answer and its
-        30 nearest neighbours fall together; spectral clustering (LOBPCG eigenvectors, QR
-        assignment) cuts that graph into k clusters. It is steadier and better than the
+        "consensus" (evidence accumulation): 40 k-means runs with random k between k and 2k
+        vote on how often each answer and its 30 nearest neighbours fall together; spectral
+        clustering (LOBPCG eigenvectors, QR assignment) cuts that graph into k clusters. It is steadier and better than the
         plain methods on short answers (see benchmarks/clustering.py). "kmeans" is the plain
         baseline, "agglomerative" uses Ward linkage, "spectral" a 10-nearest-neighbour graph.
     k_range : tuple of int, default=(2, 12)
@@ -255,7 +252,7 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         """Return how often each answer and its nearest neighbours fall in one k-means cluster."""
         rng = check_random_state(self.random_state)
         neighbours = min(NEIGHBOURS, len(X) - 1)
-        single = X.astype(np.float32)
+        single = X.astype(np.float32)  # k-means and neighbours 5 times as fast, same clusters
         index = (
             NearestNeighbors(n_neighbors=neighbours + 1)
             .fit(single)
@@ -264,17 +261,12 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         rows = np.repeat(np.arange(len(X)), neighbours + 1)
         cols = index.ravel()
         together = np.zeros(len(rows))
-        reduced = X
-        if min(X.shape) > REDUCED_DIMENSIONS:
-            seed = int(rng.randint(2**31 - 1))
-            reduced = PCA(REDUCED_DIMENSIONS, random_state=seed).fit_transform(X)
-        reduced = reduced.astype(np.float32)  # k-means runs 5 times as fast, to the same end
         for run in range(CONSENSUS_RUNS):
             progress("comparing", run, CONSENSUS_RUNS)
             k = int(rng.randint(low, min(2 * high, len(X)) + 1))
             labels = KMeans(
                 n_clusters=k, n_init=1, random_state=int(rng.randint(2**31 - 1))
-            ).fit_predict(reduced)
+            ).fit_predict(single)
             together += labels[rows] == labels[cols]
         graph = sparse.csr_matrix((together / CONSENSUS_RUNS, (rows, cols)), shape=(len(X),) * 2)
         return graph.maximum(graph.T).tocsr()
