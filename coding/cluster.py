@@ -145,9 +145,10 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
     method : {"consensus", "kmeans", "agglomerative", "spectral"}, default="consensus"
         "consensus" (evidence accumulation): 40 k-means runs with random k between k and 2k
         vote on how often each answer and its 30 nearest neighbours fall together; spectral
-        clustering (LOBPCG eigenvectors, QR assignment) cuts that graph into k clusters. It is steadier and better than the
-        plain methods on short answers (see benchmarks/clustering.py). "kmeans" is the plain
-        baseline, "agglomerative" uses Ward linkage, "spectral" a 10-nearest-neighbour graph.
+        clustering (LOBPCG eigenvectors, QR assignment) cuts that graph into k clusters. It
+        is steadier and better than the plain methods on short answers (see
+        benchmarks/clustering.py). "kmeans" is the plain baseline, "agglomerative" uses
+        Ward linkage, "spectral" a 10-nearest-neighbour graph.
     k_range : tuple of int, default=(2, 12)
         The smallest and largest k tried when ``n_clusters="auto"``; 2 <= smallest <= largest.
     stability_runs : int, default=0
@@ -629,13 +630,21 @@ def embed_answers(texts: list[str], embedder, cache=None, progress=_silent) -> n
     LSA) sees them all at once.
     """
     batch = EMBEDDING_BATCH if getattr(embedder, "cacheable", False) else max(len(texts), 1)
+    # Batches of answers of like length: a batch is padded to its longest answer.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i])) if batch < len(texts) else None
+    ordered = [texts[i] for i in order] if order is not None else list(texts)
     parts = []
     progress("embedding", 0, len(texts))
-    for start in range(0, len(texts), batch):
-        chunk = texts[start : start + batch]
+    for start in range(0, len(ordered), batch):
+        chunk = ordered[start : start + batch]
         parts.append(embedder.encode(chunk) if cache is None else cache.embed(chunk, embedder))
         progress("embedding", start + len(chunk), len(texts))
-    return np.vstack(parts) if parts else embedder.encode([])
+    if not parts:
+        return embedder.encode([])
+    vectors = np.vstack(parts)
+    if order is not None:
+        vectors[order] = vectors.copy()
+    return vectors
 
 
 def propose_codes(

