@@ -108,6 +108,10 @@ def test_the_job_page_shows_progress_and_refreshes_itself_without_javascript(
     assert "Choosing the number of clusters: trying 7" in client.get(
         f"{PAGE}/jobs/{job_id}"
     ).get_data(as_text=True)
+    jobs.JobReporter(db, job_id)("checking", 1, 4)
+    assert "Checking how steady the clusters are: 1 of 4 other fits done" in client.get(
+        f"{PAGE}/jobs/{job_id}"
+    ).get_data(as_text=True)
 
 
 def test_a_second_request_goes_to_the_running_clustering(client, auth, db, answers):
@@ -181,6 +185,7 @@ def test_the_reporter_writes_each_new_stage_and_its_share_of_the_work(db, answer
         ("embedding", 0, 100),
         ("comparing", 20, 40),
         ("choosing", 12, 12),
+        ("checking", 2, 4),
         ("naming", 0, 7),
         ("saving", 0, 1),
     ]:

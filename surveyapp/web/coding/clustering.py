@@ -153,6 +153,12 @@ def _stage_words(job: dict) -> str:
         return gettext("Choosing the number of clusters: trying %(k)s", k=done)
     if name == "clustering":
         return gettext("Making %(k)s clusters", k=total)
+    if name == "checking":
+        return gettext(
+            "Checking how steady the clusters are: %(done)s of %(total)s other fits done",
+            done=done,
+            total=total,
+        )
     if name == "naming":
         return gettext("Naming clusters")
     return gettext("Saving the clustering")
