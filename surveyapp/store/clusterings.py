@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -29,6 +30,7 @@ class ClusteringsMixin:
                         "seed": seed,
                         "created_by": evaluator,
                         "created_at": _now(),
+                        "details": json.dumps(_details(proposal)),
                     }
                 )
                 .last_pk
@@ -49,10 +51,16 @@ class ClusteringsMixin:
         return clustering_id
 
     def clusterings(self) -> list[dict]:
-        """Return the stored clusterings of this question, newest first."""
-        return list(
+        """Return the stored clusterings of this question, newest first (``details`` read)."""
+        runs = list(
             self.db["clusterings"].rows_where("question = ?", [self.question], order_by="id desc")
         )
+        for run in runs:
+            details = json.loads(run.get("details") or "{}")
+            details["k_scores"] = {int(k): v for k, v in details.get("k_scores", {}).items()}
+            details["clusters"] = {int(c): v for c, v in details.get("clusters", {}).items()}
+            run["details"] = details
+        return runs
 
     def cluster_suggestions(self, clustering_id: int) -> pd.DataFrame:
         """Return the clusters a clustering proposed for each answer."""
@@ -104,6 +112,20 @@ class ClusteringsMixin:
                     self._decide(survey, response_id, code_id, coder, "add", "cluster", coder)
                 result.coded += len(todo)
         return result
+
+
+def _details(proposal) -> dict:
+    """Return what a clustering shows beside its clusters: the k curve, stability, summaries."""
+    estimator = proposal.estimator
+    return {
+        "k_scores": {str(k): round(v, 4) for k, v in estimator.k_scores_.items()},
+        "k_score": "modularity" if estimator.method == "consensus" else "silhouette",
+        "stability": None if estimator.stability_ is None else round(estimator.stability_, 3),
+        "clusters": {
+            str(c["cluster"]): {"stability": c["stability"], "summary": c["summary"]}
+            for c in proposal.clusters
+        },
+    }
 
 
 @dataclass

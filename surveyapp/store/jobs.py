@@ -27,8 +27,9 @@ REPORT_EVERY = 0.5  # seconds between two writes of a job's progress
 STAGE_SPAN = {
     "embedding": (0.02, 0.6),
     "comparing": (0.6, 0.75),
-    "choosing": (0.75, 0.95),
-    "clustering": (0.75, 0.95),
+    "choosing": (0.75, 0.85),
+    "clustering": (0.75, 0.85),
+    "checking": (0.85, 0.95),
     "naming": (0.95, 0.98),
     "saving": (0.98, 1.0),
 }

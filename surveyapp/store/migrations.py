@@ -288,6 +288,13 @@ def _coding_review(db: sqlite_utils.Database):
     db["coding_jobs"].create_index(["question", "id"])
 
 
+@migrations(name="m009_clustering_details")
+def _clustering_details(db: sqlite_utils.Database):
+    # What a clustering showed beside its clusters, as JSON: the score of each k tried
+    # ("k_scores", k=auto), each cluster's stability between seeds and its summary.
+    db.execute("alter table clusterings add column details text")
+
+
 def release() -> str:
     """Return this release's version, as installed (setup.cfg's)."""
     try:

@@ -153,6 +153,12 @@ def _stage_words(job: dict) -> str:
         return gettext("Choosing the number of clusters: trying %(k)s", k=done)
     if name == "clustering":
         return gettext("Making %(k)s clusters", k=total)
+    if name == "checking":
+        return gettext(
+            "Checking how steady the clusters are: %(done)s of %(total)s other fits done",
+            done=done,
+            total=total,
+        )
     if name == "naming":
         return gettext("Naming clusters")
     return gettext("Saving the clustering")
@@ -250,6 +256,7 @@ def clustering(question: str, clustering_id: int):
     suggestions = open_question.codebook.cluster_suggestions(clustering_id)
     merged = suggestions.merge(open_question.answers(), on=["survey", "response_id"], how="left")
     merged["language"] = merged.language.fillna("")
+    details = run["details"]
     clusters = []
     for number, group in merged.groupby("cluster", sort=True):
         texts = group.text.fillna("").tolist()
@@ -262,13 +269,41 @@ def clustering(question: str, clustering_id: int):
                 "size": len(group),
                 "quotes": [(texts[i], languages[i]) for i in closest],
                 "answers": group.to_dict("records"),
+                **details["clusters"].get(int(number), {}),
             }
         )
     # answers in several languages: each quote and answer shows its language
     several = merged.language[merged.language != ""].nunique() > 1
     return render_template(
-        "coding/clustering.html", q=open_question, run=run, clusters=clusters, several=several
+        "coding/clustering.html",
+        q=open_question,
+        run=run,
+        clusters=clusters,
+        several=several,
+        curve=_k_curve(details.get("k_scores", {}), run["k"]),
+        score_name=details.get("k_score"),
     )
+
+
+def _k_curve(scores: dict, chosen: int, width: int = 320, height: int = 80) -> dict | None:
+    """Return the k curve a clustering chose from, as points of a small SVG; None if none."""
+    if len(scores) < 2:
+        return None
+    ks = sorted(scores)
+    low, high = min(scores.values()), max(scores.values())
+    spread = (high - low) or 1.0
+    points = []
+    for k in ks:
+        x = 10 + (width - 20) * (k - ks[0]) / (ks[-1] - ks[0])
+        y = height - 10 - (height - 20) * (scores[k] - low) / spread
+        points.append({"k": k, "score": scores[k], "x": round(x, 1), "y": round(y, 1)})
+    return {
+        "points": points,
+        "line": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "chosen": chosen,
+        "width": width,
+        "height": height,
+    }
 
 
 @bp.route("/<question>/clusterings/<int:clustering_id>/adopt", methods=["POST"])
