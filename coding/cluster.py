@@ -43,6 +43,7 @@ MODULARITY_TOLERANCE = 0.005  # k within this of the best modularity count as ti
 SILHOUETTE_SAMPLE = 2000
 EMBEDDING_BATCH = 64  # answers embedded between two reports of progress
 STABILITY_RUNS = 4  # other seeds that propose_codes refits with, to say which clusters hold
+STABILITY_SAMPLE = 2000  # more answers than this: each other fit is on a resample this size
 
 
 def _silent(stage: str, done: int, total: int) -> None:
@@ -153,7 +154,8 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         The smallest and largest k tried when ``n_clusters="auto"``; 2 <= smallest <= largest.
     stability_runs : int, default=0
         How many more fits, with other seeds and the k found, measure how much each cluster
-        moves between runs (0: none).
+        moves between runs (0: none). With more than 2,000 answers each of these fits is on
+        a random resample of 2,000 (subsampling stability), so its cost stays bounded.
     random_state : int, RandomState instance or None, default=0
         Seed for k-means, spectral clustering and the silhouette sample (agglomerative is
         deterministic). An int gives the same clusters on every fit.
@@ -353,7 +355,8 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def _measure_stability(self, X: np.ndarray, progress=_silent) -> None:
-        """Refit with other seeds at the k found; keep how much each cluster moves."""
+        """Refit with other seeds at the k found (on resamples of a large set); keep how much
+        each cluster moves."""
         self.cluster_stability_ = self.stability_ = None
         if not self.stability_runs or self.n_clusters_ < 2:
             return
@@ -366,13 +369,26 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         overlaps, agreement = [], []
         for run, seed in enumerate(seeds):
             progress("checking", run, len(seeds))
+            rows = np.arange(len(X))
+            if len(X) > STABILITY_SAMPLE:
+                rows = np.sort(
+                    check_random_state(int(seed)).choice(len(X), STABILITY_SAMPLE, replace=False)
+                )
+            mine = self.labels_[rows]
             other = clone(self).set_params(
-                n_clusters=self.n_clusters_, stability_runs=0, random_state=int(seed)
+                n_clusters=min(self.n_clusters_, len(set(mine))),
+                stability_runs=0,
+                random_state=int(seed),
             )
-            labels = other.fit(X).labels_
-            overlaps.append(best_overlaps(self.labels_, labels))
-            agreement.append(adjusted_rand_score(self.labels_, labels))
-        self.cluster_stability_ = np.mean(overlaps, axis=0)
+            labels = other.fit(X[rows]).labels_
+            overlap = np.full(self.n_clusters_, np.nan)  # a cluster the resample missed: no say
+            present = np.unique(mine)
+            overlap[present] = best_overlaps(mine, labels)[present]
+            overlaps.append(overlap)
+            agreement.append(adjusted_rand_score(mine, labels))
+        with warnings.catch_warnings():  # a cluster no resample held: nan, said as unknown
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.cluster_stability_ = np.nanmean(overlaps, axis=0)
         self.stability_ = float(np.mean(agreement))
 
 
@@ -730,6 +746,7 @@ def propose_codes(
             "summary": quotes[c][0] if quotes[c] else "",
             "stability": None
             if estimator.cluster_stability_ is None
+            or np.isnan(estimator.cluster_stability_[c])  # no resample held it
             else round(float(estimator.cluster_stability_[c]), 3),
         }
         for c in range(estimator.n_clusters_)

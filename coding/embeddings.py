@@ -134,6 +134,9 @@ class SentenceEmbedder:
             raise ModelMissing(
                 f"sentence-transformers is not installed ({error}): pip install 'surveyapp[embed]'"
             ) from None
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
         path = model_path(self.cache_dir)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
 

@@ -711,6 +711,7 @@ class _ProgressOnStderr:
         "comparing": "comparing the answers: k-means run {done} of {total}",
         "choosing": "choosing the number of clusters: trying {done}",
         "clustering": "making {total} clusters",
+        "checking": "checking how steady the clusters are: other fit {done} of {total}",
         "naming": "naming {total} clusters",
         "saving": "saving the clustering",
     }

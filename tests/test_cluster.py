@@ -159,6 +159,26 @@ def test_stability_says_how_much_each_cluster_comes_back(vectors):
     np.testing.assert_allclose(deterministic.fit(vectors).cluster_stability_, 1)
 
 
+def test_stability_of_many_answers_refits_on_resamples(monkeypatch):
+    import coding.cluster as cluster
+
+    monkeypatch.setattr(cluster, "STABILITY_SAMPLE", 60)
+    seen = []
+    fit = AnswerClusterer.fit
+
+    def counting(self, X, *args, **kwargs):
+        seen.append(len(X))
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(AnswerClusterer, "fit", counting)
+    rng = np.random.default_rng(0)
+    blobs = np.repeat(np.eye(3, 16) * 10, 100, axis=0) + rng.normal(size=(300, 16))
+    estimator = AnswerClusterer(n_clusters=3, stability_runs=2).fit(blobs)
+    assert seen == [300, 60, 60]  # the fit, then each other fit on a resample of 60
+    assert estimator.cluster_stability_ == pytest.approx([1, 1, 1])
+    assert estimator.stability_ == pytest.approx(1)
+
+
 def test_no_stability_runs_leave_stability_unmeasured(vectors):
     estimator = AnswerClusterer(n_clusters=4, method="kmeans").fit(vectors)
     assert estimator.cluster_stability_ is None and estimator.stability_ is None

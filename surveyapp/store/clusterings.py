@@ -121,6 +121,7 @@ def _details(proposal) -> dict:
         "k_scores": {str(k): round(v, 4) for k, v in estimator.k_scores_.items()},
         "k_score": "modularity" if estimator.method == "consensus" else "silhouette",
         "stability": None if estimator.stability_ is None else round(estimator.stability_, 3),
+        "stability_runs": estimator.stability_runs,
         "clusters": {
             str(c["cluster"]): {"stability": c["stability"], "summary": c["summary"]}
             for c in proposal.clusters
