@@ -42,9 +42,9 @@ from load import (
     Plan,
     Server,
     Stats,
-    Unexpected,
     answer_questionnaire,
     check_database,
+    survey_client,
 )
 
 from surveyapp.questionnaire.loading import load_questionnaire
@@ -66,6 +66,12 @@ class TimedStats(Stats):
         super().__init__()
         self.completed_at: list[float] = []
 
+    def acknowledged(self) -> None:
+        """Count a questionnaire the server thanked for, with the moment it did."""
+        with self.lock:
+            self.completed += 1
+            self.completed_at.append(time.monotonic())
+
     def timed(self, browser, kind, url, data=None):
         start, clock = time.monotonic(), time.perf_counter()
         try:
@@ -78,43 +84,21 @@ class TimedStats(Stats):
         return response
 
 
-def respondent(number: int, base: str, links: queue.Queue, stats: TimedStats, deadline: float):
-    """Answer questionnaires from fresh links until the deadline; note each completion's time."""
-    questionnaire = load_questionnaire(QUESTIONNAIRE)
-    browser = Browser(base, REQUEST_TIMEOUT)
-    while time.monotonic() < deadline:
-        try:
-            index, link = links.get_nowait()
-        except queue.Empty:
-            stats.errors.append("out of links")
-            return
-        plan = Plan(questionnaire, index, f"client-{number} link-{index}")
-        try:
-            outcome = answer_questionnaire(browser, link, plan, stats, deadline)
-        except Unexpected as error:
-            stats.errors.append(str(error))
-            continue
-        except CONNECTION_ERRORS:
-            continue
-        if outcome == "acknowledged":
-            with stats.lock:
-                stats.completed_at.append(time.monotonic())
-        elif outcome == "already":
-            stats.errors.append(f"unexpected 'already received': {plan.already_page}")
-
-
 def client_process(base, links, threads, first, counted_from, deadline, results):
     """One client process: threads respondents over its share of links; report to results.
 
     Its CPU time is taken over the counted window (from counted_from to the deadline).
     """
     stats = TimedStats()
+    questionnaire = load_questionnaire(QUESTIONNAIRE)
     waiting = queue.Queue()
     for item in links:
         waiting.put(item)
     workers = [
         threading.Thread(
-            target=respondent, args=(first + n, base, waiting, stats, deadline), daemon=True
+            target=survey_client,
+            args=(first + n, base, waiting, questionnaire, stats, deadline),
+            daemon=True,
         )
         for n in range(threads)
     ]

@@ -252,6 +252,11 @@ class Stats:
         self.completed = 0
         self.lock = threading.Lock()
 
+    def acknowledged(self) -> None:
+        """Count a questionnaire the server thanked the respondent for."""
+        with self.lock:
+            self.completed += 1
+
     def timed(self, browser: Browser, kind: str, url: str, data: dict | None = None) -> Response:
         start = time.perf_counter()
         try:
@@ -334,8 +339,7 @@ def survey_client(
         except CONNECTION_ERRORS:
             continue
         if outcome == "acknowledged":
-            with stats.lock:
-                stats.completed += 1
+            stats.acknowledged()
         elif outcome == "already":
             stats.errors.append(f"unexpected 'already received': {plan.already_page}")
 

@@ -244,6 +244,18 @@ class ServeProcess:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def invite(self, count: int, survey: str = "staff") -> list[str]:
+        """Make invitation links in this process (the server has created the database)."""
+        from surveyapp.store.connection import connect
+        from surveyapp.store.invitations import create_invitations
+
+        store = connect(str(self.db))
+        try:
+            tokens = create_invitations(store, survey, count)
+        finally:
+            store.close()
+        return [f"{self.base}/s/{survey}/{token}" for token in tokens]
+
     def _signal_group(self, signum: int):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)

@@ -26,7 +26,6 @@ from surveyapp.questionnaire.loading import load_questionnaire
 from surveyapp.questionnaire.model import translate
 from surveyapp.store import backup as backups
 from surveyapp.store.connection import connect
-from surveyapp.store.invitations import create_invitations
 from surveyapp.testing import CSRF, ServeProcess, answers_for, surveyapp_command
 from surveyapp.web import create_app
 
@@ -40,15 +39,6 @@ TITLE = re.compile(r"<h1>(.*?)</h1>")
 
 class LiveServer(ServeProcess):
     """`surveyapp serve` on 127.0.0.1 over a database of its own."""
-
-    def invite(self, count: int) -> list[str]:
-        """Make staff invitation links (the server has created the database)."""
-        store = connect(str(self.db))
-        try:
-            tokens = create_invitations(store, "staff", count)
-        finally:
-            store.close()
-        return [f"{self.base}/s/staff/{token}" for token in tokens]
 
     def start(self):
         super().start(timeout=30, probe=THANKS)

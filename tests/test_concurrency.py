@@ -20,8 +20,6 @@ import requests
 from surveyapp.questionnaire.answers import shown_questions
 from surveyapp.questionnaire.loading import load_questionnaire
 from surveyapp.questionnaire.model import translate
-from surveyapp.store.connection import connect
-from surveyapp.store.invitations import create_invitations
 from surveyapp.testing import CSRF, ServeProcess, answers_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,15 +33,6 @@ RACES = 20
 
 class LiveServer(ServeProcess):
     """`surveyapp serve` on 127.0.0.1 over a database of its own; restartable."""
-
-    def invite(self, count: int) -> list[str]:
-        """Make invitation links (in this process: the server has created the database)."""
-        store = connect(str(self.db))
-        try:
-            tokens = create_invitations(store, "staff", count)
-        finally:
-            store.close()
-        return [f"{self.base}/s/staff/{token}" for token in tokens]
 
     def start(self):
         super().start(timeout=30, probe=THANKS)
