@@ -178,6 +178,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _threads_alive(process: Path) -> bool:
+    """Whether a process whose main thread has ended (a zombie) still has threads exiting.
+
+    A worker's other threads end after its main thread when it is killed, and its open
+    files (the serving lock among them) are closed only when the last of them has ended.
+    """
+    for task in process.glob("task/*/stat"):
+        try:
+            if task.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                return True
+        except OSError:
+            continue
+    return False
+
+
 class ServeProcess:
     """`surveyapp serve` on 127.0.0.1 over a database and instance folder of its own."""
 
@@ -301,7 +316,7 @@ class ServeProcess:
                 fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[2]) == self.process.pid and fields[0] != "Z":
+            if int(fields[2]) == self.process.pid and (fields[0] != "Z" or _threads_alive(folder)):
                 found[int(folder.name)] = fields
         return found
 
