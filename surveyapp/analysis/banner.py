@@ -19,6 +19,7 @@ import pandas as pd
 from coding import crosstab
 from coding.tidy import BLOCK
 from surveyapp.analysis.groups import BY_LANGUAGE, BY_SURVEY, CODE_PREFIX
+from surveyapp.analysis.words import in_language
 from surveyapp.questionnaire.model import translate
 
 SPEC = re.compile(
@@ -79,7 +80,7 @@ class BlockResponses:
 
 def banner_words(language: str | None) -> dict[str, str]:
     """Return a banner's words in a language (English when not known)."""
-    return {key: texts.get(language or "en", texts["en"]) for key, texts in BANNER_WORDS.items()}
+    return in_language(BANNER_WORDS, language)
 
 
 def block_label(title: str, by: str, language: str | None) -> str:

@@ -189,9 +189,15 @@ class LanguageError(ValueError):
     """A language the questionnaires are not written in, said in plain words."""
 
 
+def in_language(table: dict[str, dict[str, str]], language: str | None) -> dict[str, str]:
+    """Return a table of words (key: {language: text}) in one language, English where the
+    table lacks it."""
+    return {key: texts.get(language or ENGLISH, texts[ENGLISH]) for key, texts in table.items()}
+
+
 def words_in(language: str | None) -> dict[str, str]:
     """Return every fixed word in a language (English for a language the table lacks)."""
-    return {key: texts.get(language or ENGLISH, texts[ENGLISH]) for key, texts in WORDS.items()}
+    return in_language(WORDS, language)
 
 
 def chart_words(language: str | None) -> dict[str, str]:

@@ -8,6 +8,8 @@ and inside « », as `surveyapp.analysis.words` does.
 
 from __future__ import annotations
 
+from surveyapp.analysis.words import in_language
+
 WORDS = {
     "title": {
         "en": "Survey annex: {surveys}",
@@ -248,4 +250,4 @@ WORDS = {
 
 def annex_words(language: str | None) -> dict[str, str]:
     """Return the annex's words in a language (English for one the table lacks)."""
-    return {key: texts.get(language or "en", texts["en"]) for key, texts in WORDS.items()}
+    return in_language(WORDS, language)
