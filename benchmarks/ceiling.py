@@ -35,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 from load import (
-    CONNECTION_ERRORS,
     QUESTIONNAIRE,
     REQUEST_TIMEOUT,
     Browser,
@@ -72,16 +71,9 @@ class TimedStats(Stats):
             self.completed += 1
             self.completed_at.append(time.monotonic())
 
-    def timed(self, browser, kind, url, data=None):
-        start, clock = time.monotonic(), time.perf_counter()
-        try:
-            response = browser.request(kind, url, data)
-        except CONNECTION_ERRORS as error:
-            self.requests.append((start, time.perf_counter() - clock, 0))
-            self.errors.append(f"{kind} {url.split('/')[3:5]}: {type(error).__name__}")
-            raise
-        self.requests.append((start, time.perf_counter() - clock, response.status))
-        return response
+    def record(self, kind: str, started: float, seconds: float, status: int) -> None:
+        """Keep one timed request as (moment started, seconds, status)."""
+        self.requests.append((started, seconds, status))
 
 
 def client_process(base, links, threads, first, counted_from, deadline, results):

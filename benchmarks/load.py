@@ -258,15 +258,19 @@ class Stats:
             self.completed += 1
 
     def timed(self, browser: Browser, kind: str, url: str, data: dict | None = None) -> Response:
-        start = time.perf_counter()
+        started, clock = time.monotonic(), time.perf_counter()
         try:
             response = browser.request(kind, url, data)
         except CONNECTION_ERRORS as error:
-            self.requests.append((kind, time.perf_counter() - start, 0))
+            self.record(kind, started, time.perf_counter() - clock, 0)
             self.errors.append(f"{kind} {urlsplit(url).path}: {type(error).__name__}")
             raise
-        self.requests.append((kind, time.perf_counter() - start, response.status))
+        self.record(kind, started, time.perf_counter() - clock, response.status)
         return response
+
+    def record(self, kind: str, started: float, seconds: float, status: int) -> None:
+        """Keep one timed request as (kind, seconds, status)."""
+        self.requests.append((kind, seconds, status))
 
 
 class Unexpected(Exception):
