@@ -114,16 +114,51 @@ def model_path(cache_dir: Path | None = None) -> Path:
     return target
 
 
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies in bfloat16 natively (AVX512-BF16 or AMX), as torch sees it."""
+    import torch
+
+    # torch says so only through these private helpers (torch/cpu/__init__.py).
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
 class SentenceEmbedder:
-    """Embeds texts with all-MiniLM-L6-v2 on the CPU; vectors are unit length."""
+    """Embeds texts with all-MiniLM-L6-v2 on the CPU; vectors are unit length.
+
+    Parameters
+    ----------
+    batch_size : int, default=64
+        Texts run through the model together.
+    cache_dir : Path or None
+        Where the unpacked model is kept (None: `model_cache_dir`).
+    precision : {"auto", "float32", "bfloat16"}, default="auto"
+        The arithmetic of the model's matrix products. "bfloat16" runs them in bfloat16
+        under torch's autocast (layer norms, softmax and the pooling stay in float32): twice
+        as fast on a CPU that has bfloat16 instructions, with vectors whose cosine to the
+        float32 ones is above 0.9999 (tests/test_embedding_precision.py). "auto" takes it
+        where the CPU has those instructions (`native_bfloat16`), float32 elsewhere, where
+        bfloat16 would be emulated and slower.
+    """
 
     name = MODEL_NAME
     cacheable = True
 
-    def __init__(self, batch_size: int = 64, cache_dir: Path | None = None):
+    def __init__(
+        self, batch_size: int = 64, cache_dir: Path | None = None, precision: str = "auto"
+    ):
+        if precision not in PRECISIONS:
+            raise ValueError(
+                f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}"
+            )
         self.batch_size = batch_size
         self.cache_dir = cache_dir
+        self.precision = precision
         self._model = None
+        self._bfloat16 = False
 
     def _load(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -139,6 +174,9 @@ class SentenceEmbedder:
         transformers_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
         path = model_path(self.cache_dir)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self._bfloat16 = self.precision == "bfloat16" or (
+            self.precision == "auto" and native_bfloat16()
+        )
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Return one unit vector per text."""
@@ -150,13 +188,16 @@ class SentenceEmbedder:
             except AttributeError:  # sentence-transformers before 5.2 named it so
                 dimension = self._model.get_sentence_embedding_dimension()
             return np.zeros((0, dimension), np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-        )
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bfloat16):
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=progress,
+                convert_to_numpy=True,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
 

@@ -708,4 +708,8 @@ def test_missing_model_package_says_what_to_install(monkeypatch, tmp_path):
 def test_answers_embedded_in_batches_of_like_length_come_back_in_their_order(answers):
     texts = answers.text.tolist()[:100]  # two batches, lengths mixed
     vectors = embed_answers(texts, sentence_embedder())
-    np.testing.assert_allclose(vectors, sentence_embedder().encode(texts), atol=1e-5)
+    expected = sentence_embedder().encode(texts)
+    # each answer's vector is its own (bfloat16 on some CPUs: equal to about 1e-5 in cosine)
+    similarity = vectors @ expected.T
+    assert (np.diag(similarity) > 0.9999).all()
+    assert (similarity.argmax(axis=1) == np.arange(len(texts))).all()
