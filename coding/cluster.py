@@ -413,7 +413,10 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
 
 def _cores() -> int:
     """Return how many cores this process may run on."""
-    return len(os.sched_getaffinity(0))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows say only how many the machine has
+        return os.cpu_count() or 1
 
 
 def nearest_neighbours(X: np.ndarray, n: int) -> np.ndarray:
