@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.sparse.linalg import eigsh
 from sklearn.cluster import KMeans
@@ -56,9 +58,7 @@ def cached_sets(cache: Path):
         for (vectors, truth), (_, answers, embedder) in zip(found, labelled_sets(), strict=True):
             np.save(vectors, embedder.encode(answers.text.tolist()))
             np.save(truth, answers.code.to_numpy().astype(str))
-    return [
-        (title, np.load(v), np.load(t)) for title, (v, t) in zip(titles, found, strict=True)
-    ]
+    return [(title, np.load(v), np.load(t)) for title, (v, t) in zip(titles, found, strict=True)]
 
 
 def cached_synthetic(cache: Path, count: int = 10_000) -> np.ndarray:
@@ -183,9 +183,7 @@ def stability_subgraph_pair(run: Run):
     first, second = resample(run, 0), resample(run, 1)
     a, b = subgraph_cuts(run, first), subgraph_cuts(run, second)
     shared, in_first, in_second = np.intersect1d(first, second, return_indices=True)
-    curve = {
-        k: float(adjusted_rand_score(a[k][in_first], b[k][in_second])) for k in K_RANGE
-    }
+    curve = {k: float(adjusted_rand_score(a[k][in_first], b[k][in_second])) for k in K_RANGE}
     return argmax(curve), curve
 
 
@@ -270,9 +268,7 @@ def silhouette_maps(run: Run):
     """Silhouette in the spectral maps (all columns, rows scaled to unit length)."""
     maps = run.fit.spectral_maps_
     maps = maps / np.linalg.norm(maps, axis=1, keepdims=True)
-    curve = {
-        k: float(silhouette_samples(maps, labels).mean()) for k, labels in run.cuts.items()
-    }
+    curve = {k: float(silhouette_samples(maps, labels).mean()) for k, labels in run.cuts.items()}
     return argmax(curve), curve
 
 
@@ -293,11 +289,156 @@ def silhouette_one_se(largest: bool):
     return rule
 
 
+def stability_lange(run: Run):
+    """Lange et al.: disagreement with the full cut on 5 resampled graphs, over random labels'."""
+    rng = np.random.RandomState(run.seed)
+    scores = {k: [] for k in K_RANGE}
+    for draw in range(5):
+        rows = resample(run, draw)
+        cuts = subgraph_cuts(run, rows)
+        for k in K_RANGE:
+            full = run.cuts[k][rows]
+            chance = np.mean([disagreement(full, rng.permutation(full)) for _ in range(5)])
+            scores[k].append(disagreement(full, cuts[k]) / chance)
+    curve = {k: -float(np.mean(v)) for k, v in scores.items()}
+    return argmax(curve), curve
+
+
+def disagreement(labels, other) -> float:
+    """Return the share of answers in different clusters once the clusters are best matched."""
+    table = pd.crosstab(labels, other).to_numpy()
+    rows, cols = linear_sum_assignment(-table)
+    return 1 - table[rows, cols].sum() / len(labels)
+
+
+def pac_graph_cuts(run: Run):
+    """PAC over 10 resampled graphs' cuts: share of edges with consensus in (0.1, 0.9)."""
+    edges = sparse.triu(run.fit.graph_, k=1).tocoo()
+    together = {k: np.zeros(len(edges.row)) for k in K_RANGE}
+    both = np.zeros(len(edges.row))
+    for draw in range(10):
+        rows = resample(run, draw)
+        cuts = subgraph_cuts(run, rows)
+        kept = np.isin(edges.row, rows) & np.isin(edges.col, rows)
+        both += kept
+        for k in K_RANGE:
+            labels = np.full(len(run.vectors), -1)
+            labels[rows] = cuts[k]
+            together[k] += kept & (labels[edges.row] == labels[edges.col])
+    curve = {}
+    for k in K_RANGE:
+        consensus = together[k][both > 0] / both[both > 0]
+        curve[k] = -float(np.mean((consensus > 0.1) & (consensus < 0.9)))
+    return argmax(curve), curve
+
+
+def per_cluster(graph, labels):
+    """Return each cluster's weight within and weight leaving it."""
+    degree = np.asarray(graph.sum(axis=1)).ravel()
+    found = []
+    for c in np.unique(labels):
+        members = labels == c
+        inside = graph[members][:, members].sum()
+        found.append((inside, degree[members].sum() - inside))
+    return found
+
+
+def weak_communities(run: Run):
+    """Radicchi et al.: the largest k whose every cluster keeps more weight in than out."""
+    curve = {
+        k: float(min(i / max(o, 1e-12) for i, o in per_cluster(run.fit.graph_, labels)))
+        for k, labels in run.cuts.items()
+    }
+    held = [k for k, v in curve.items() if v > 1]
+    return (max(held) if held else K_RANGE[0]), curve
+
+
+def prediction_strength(run: Run):
+    """Tibshirani and Walther: the largest k whose prediction strength is 0.8 or more.
+
+    Three times, the consensus graph is split in halves, each cut at every k; each answer of
+    the test half joins the training half's cluster its edges weigh most towards; the
+    strength is the worst test cluster's share of pairs kept together.
+    """
+    graph, n = run.fit.graph_, len(run.vectors)
+    scores = {k: [] for k in K_RANGE}
+    for draw in range(3):
+        order = np.random.RandomState(100 * run.seed + draw).permutation(n)
+        train, test = np.sort(order[: n // 2]), np.sort(order[n // 2 :])
+        trained, tested = subgraph_cuts(run, train), subgraph_cuts(run, test)
+        towards = graph[test][:, train]
+        for k in K_RANGE:
+            member = sparse.csr_matrix(
+                (np.ones(len(train)), (np.arange(len(train)), trained[k])), shape=(len(train), k)
+            )
+            predicted = np.asarray((towards @ member).todense()).argmax(axis=1)
+            worst = 1.0
+            for c in np.unique(tested[k]):
+                inside = predicted[tested[k] == c]
+                if len(inside) > 1:
+                    counts = np.bincount(inside)
+                    pairs = (counts * (counts - 1)).sum() / (len(inside) * (len(inside) - 1))
+                    worst = min(worst, pairs)
+            scores[k].append(worst)
+    curve = {k: float(np.mean(v)) for k, v in scores.items()}
+    strong = [k for k, v in curve.items() if v >= 0.8]
+    return (max(strong) if strong else K_RANGE[0]), curve
+
+
+def modularity_smoothed(run: Run):
+    """The best modularity averaged with the two neighbouring k."""
+    m = run.fit.k_scores_
+    curve = {k: float(np.mean([m[j] for j in (k - 1, k, k + 1) if j in m])) for k in m}
+    return argmax(curve), curve
+
+
+def modularity_no_self_loops(run: Run):
+    """Today's rule on the graph without each answer's edge to itself."""
+    graph = run.fit.graph_.copy()
+    graph.setdiag(0)
+    graph.eliminate_zeros()
+    curve = {k: modularity(graph, labels) for k, labels in run.cuts.items()}
+    best = max(curve.values())
+    near = sorted(k for k, v in curve.items() if v >= best - 0.005)
+    return near[len(near) // 2], curve
+
+
+def description_length(run: Run):
+    """Degree-corrected block model (Karrer-Newman likelihood, Peixoto's block-matrix length)."""
+    graph, n = run.fit.graph_, len(run.vectors)
+    edges = graph.sum() / 2
+    curve = {}
+    for k, labels in run.cuts.items():
+        member = sparse.csr_matrix((np.ones(n), (np.arange(n), labels)), shape=(n, k))
+        between = np.asarray((member.T @ graph @ member).todense())
+        ends = between.sum(axis=1)
+        kept = between > 0
+        likelihood = (between[kept] * np.log(between[kept] / np.outer(ends, ends)[kept])).sum() / 2
+        x = k * (k + 1) / (2 * edges)
+        block_matrix = edges * ((1 + x) * np.log(1 + x) - x * np.log(x))
+        curve[k] = -float(-likelihood + block_matrix + n * np.log(k))
+    return argmax(curve), curve
+
+
+def silhouette_penalised(penalty: float):
+    def rule(run: Run):
+        _, curve = silhouette_embedding(run)
+        curve = {k: v - penalty * k for k, v in curve.items()}
+        return argmax(curve), curve
+
+    return rule
+
+
 RULES = {
     "modularity, middle of those within 0.005 (today)": modularity_middle,
     "modularity, best": modularity_best,
     "modularity, resolution 1.1 (searched)": resolution(1.1),
     "modularity, resolution 1.2 (searched)": resolution(1.2),
+    "modularity, resolution 1.3 (searched)": resolution(1.3),
+    "modularity averaged over k-1, k, k+1, best": modularity_smoothed,
+    "modularity without self-loops, middle of tied": modularity_no_self_loops,
+    "block model description length (DC-SBM)": description_length,
+    "weak communities (Radicchi), largest k": weak_communities,
     "eigengap, consensus graph": eigengap_consensus,
     "relative eigengap, consensus graph": relative_eigengap_consensus,
     "eigengap, cosine kNN graph, 10 neighbours": eigengap_knn(10),
@@ -305,13 +446,17 @@ RULES = {
     "stability, 2 resampled graphs, ARI between": stability_subgraph_pair,
     "stability, 2 resampled graphs, ARI with full": stability_subgraph_full,
     "stability, 2 whole refits on resamples": stability_refit,
+    "stability, Lange, 5 resampled graphs": stability_lange,
+    "prediction strength >= 0.8, largest k": prediction_strength,
     "PAC, 10 k-means per k on resamples": pac_kmeans,
+    "PAC, cuts of 10 resampled graphs": pac_graph_cuts,
     "consensus within minus between": consensus_contrast,
     "lifetime, single link on consensus (Fred-Jain)": lifetime,
     "silhouette (cosine, embedding)": silhouette_embedding,
     "silhouette (spectral maps)": silhouette_maps,
     "silhouette, smallest k within 1 SE of best": silhouette_one_se(False),
     "silhouette, largest k within 1 SE of best": silhouette_one_se(True),
+    "silhouette minus 0.0035 k (best of a searched grid)": silhouette_penalised(0.0035),
 }
 
 
@@ -344,6 +489,10 @@ def cost(cache: Path, rules):
     start = time.perf_counter()
     run = run_of(vectors, 0)
     print(f"10,000 answers: fit with k=auto {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    for k in K_RANGE:
+        modularity(run.fit.graph_, _qr_assignment(run.fit.spectral_maps_[:, :k]))
+    print(f"  today's curve: cut and modularity of each k, {time.perf_counter() - start:.2f} s")
     for name, rule in rules.items():
         start = time.perf_counter()
         k, _ = rule(run)
