@@ -9,6 +9,7 @@ method with k given: adjusted Rand index (ARI) against the labels, mean ± sd ov
 then the k that k=auto chooses, the stability of the default between seeds, the accuracy
 of suggestions learnt from 3 and 5 coded answers per code, and the time to embed (per model)
 and cluster 1,000 and 10,000 answers. ``--quick`` runs 2 seeds and skips 10,000 answers.
+Other rules for choosing k are compared on the same sets in benchmarks/choosing_k.py.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from coding.cluster import (
     METHODS,
     AnswerClusterer,
     ClusteringError,
+    _choose_k,
     _qr_assignment,
     best_overlaps,
     closest_to_centre,
@@ -132,6 +133,27 @@ def test_consensus_auto_takes_the_middle_k_of_those_near_the_best_modularity(vec
     for k, score in scores.items():  # each score is the modularity of that k's cut
         labels = _qr_assignment(estimator.spectral_maps_[:, :k])
         assert score == pytest.approx(modularity(estimator.graph_, labels))
+
+
+@pytest.mark.parametrize("groups", [3, 5, 8, 11])
+def test_consensus_auto_finds_the_number_of_well_separated_groups(groups):
+    rng = np.random.RandomState(groups)
+    centres = rng.normal(size=(groups, 32))
+    centres *= 6 / np.linalg.norm(centres, axis=1, keepdims=True)
+    sizes = rng.randint(30, 80, size=groups)  # groups of unequal sizes
+    truth = np.repeat(np.arange(groups), sizes)
+    blobs = centres[truth] + rng.normal(size=(len(truth), 32)) * 0.5
+    estimator = AnswerClusterer(n_clusters="auto").fit(blobs)
+    assert estimator.n_clusters_ == groups
+    assert max(estimator.k_scores_, key=estimator.k_scores_.get) == groups
+    assert adjusted_rand_score(truth, estimator.labels_) == pytest.approx(1)
+
+
+def test_choosing_k_takes_the_middle_of_the_k_tied_near_the_best():
+    curve = {2: 0.30, 3: 0.500, 4: 0.497, 5: 0.496, 6: 0.494, 7: 0.40}
+    assert _choose_k(curve, tolerant=True) == 4  # 3, 4 and 5 within 0.005 of 0.500
+    assert _choose_k(curve, tolerant=False) == 3
+    assert _choose_k({2: 0.1, 3: 0.5, 4: 0.2}, tolerant=True) == 3  # no tie: the best
 
 
 def test_modularity_of_clusters_with_no_edge_between_them():
