@@ -5,8 +5,7 @@ For each labelled set (see benchmarks/clustering.py) and each seed, the default 
 fit (its consensus graph, spectral maps and cuts) or from the answers' embeddings, so all
 rules are compared on the same runs. Printed: the k each rule chose on each run, how many
 are within ±1 of the labelled k, and the ARI of the cut at the chosen k. ``--cost`` times
-each rule on 10,000 synthetic answers (one fit). Embeddings are cached under
-/tmp/surveyapp-choosing-k (``--cache`` to change).
+each rule on 10,000 synthetic answers (one fit).
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ import argparse
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from clustering import labelled_sets, synthetic_answers
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import minimum_spanning_tree
@@ -29,6 +28,8 @@ from sklearn.metrics import adjusted_rand_score, silhouette_samples
 from sklearn.neighbors import NearestNeighbors
 
 from coding.cluster import AnswerClusterer, _qr_assignment, modularity
+from coding.embeddings import SentenceEmbedder
+from surveyapp.testing import labelled_answers
 
 SEEDS = range(5)
 K_RANGE = range(2, 13)
@@ -47,30 +48,17 @@ class Run:
     seed: int
 
 
-def cached_sets(cache: Path):
-    """Return (title, vectors, labels) of each labelled set, embedding it once."""
-    cache.mkdir(parents=True, exist_ok=True)
-    titles = ["constraint answers (en)", "chat bot questions (en)", "constraint answers en+fr+es"]
-    found = [(cache / f"set{i}.npy", cache / f"truth{i}.npy") for i in range(3)]
-    if not all(v.exists() and t.exists() for v, t in found):
-        from benchmarks.clustering import labelled_sets
-
-        for (vectors, truth), (_, answers, embedder) in zip(found, labelled_sets(), strict=True):
-            np.save(vectors, embedder.encode(answers.text.tolist()))
-            np.save(truth, answers.code.to_numpy().astype(str))
-    return [(title, np.load(v), np.load(t)) for title, (v, t) in zip(titles, found, strict=True)]
+def embedded_sets():
+    """Return (title, vectors, labels) of each labelled set, embedded by its model."""
+    return [
+        (title, embedder.encode(answers.text.tolist()), answers.code.to_numpy().astype(str))
+        for title, answers, embedder in labelled_sets()
+    ]
 
 
-def cached_synthetic(cache: Path, count: int = 10_000) -> np.ndarray:
-    """Return the embeddings of ``count`` synthetic answers, embedding them once."""
-    path = cache / f"synthetic{count}.npy"
-    if not path.exists():
-        from benchmarks.clustering import synthetic_answers
-        from coding.embeddings import SentenceEmbedder
-        from surveyapp.testing import labelled_answers
-
-        np.save(path, SentenceEmbedder().encode(synthetic_answers(labelled_answers(), count)))
-    return np.load(path)
+def synthetic_vectors(count: int = 10_000) -> np.ndarray:
+    """Return the embeddings of ``count`` synthetic answers (benchmarks/clustering.py's)."""
+    return SentenceEmbedder().encode(synthetic_answers(labelled_answers(), count))
 
 
 def run_of(vectors: np.ndarray, seed: int) -> Run:
@@ -483,9 +471,9 @@ def compare(sets, rules):
         print(f"{name:<50} {by_set:<32} {within:>2}/15  ARI {quality}")
 
 
-def cost(cache: Path, rules):
+def cost(rules):
     """Print each rule's time on one fit of 10,000 synthetic answers."""
-    vectors = cached_synthetic(cache)
+    vectors = synthetic_vectors()
     start = time.perf_counter()
     run = run_of(vectors, 0)
     print(f"10,000 answers: fit with k=auto {time.perf_counter() - start:.1f} s")
@@ -501,16 +489,15 @@ def cost(cache: Path, rules):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/surveyapp-choosing-k"))
     parser.add_argument("--cost", action="store_true", help="time the rules at 10,000 answers")
     parser.add_argument("--only", help="the rules whose name holds this")
     arguments = parser.parse_args()
     warnings.filterwarnings("ignore")
     rules = {n: r for n, r in RULES.items() if not arguments.only or arguments.only in n}
     if arguments.cost:
-        cost(arguments.cache, rules)
+        cost(rules)
     else:
-        compare(cached_sets(arguments.cache), rules)
+        compare(embedded_sets(), rules)
 
 
 if __name__ == "__main__":

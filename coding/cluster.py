@@ -515,19 +515,14 @@ def modularity(graph: sparse.spmatrix, labels) -> float:
     1 would be clusters with no weight between them; 0 what random clusters of the same
     sizes keep.
     """
-    graph = sparse.csr_matrix(graph)
+    graph = sparse.coo_matrix(graph)
     labels = np.asarray(labels)
-    total = graph.sum()
+    total = graph.data.sum()
     if total <= 0:
         return 0.0
-    degree = np.asarray(graph.sum(axis=1)).ravel()
-    members = sparse.csr_matrix(
-        (np.ones(len(labels)), (np.arange(len(labels)), labels)),
-        shape=(len(labels), int(labels.max()) + 1),
-    )
-    within = (members.T @ graph @ members).diagonal()
-    share = members.T @ degree
-    return float(within.sum() / total - ((share / total) ** 2).sum())
+    within = graph.data[labels[graph.row] == labels[graph.col]].sum()
+    share = np.bincount(labels, weights=np.asarray(graph.sum(axis=1)).ravel())
+    return float(within / total - ((share / total) ** 2).sum())
 
 
 def _choose_k(scores: dict, tolerant: bool) -> int:
