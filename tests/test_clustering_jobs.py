@@ -3,6 +3,7 @@ the order of the surveys."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -280,3 +281,19 @@ def test_the_clustering_page_shows_the_k_curve_and_clusters_again_with_another_k
     job_id = int(again.headers["Location"].rsplit("/", 1)[1])
     newest = db["coding_jobs"].get(job_id)["clustering_id"]
     assert newest != clustering_id and db["clusterings"].get(newest)["k"] == other
+
+
+def test_a_clusters_steadiness_agrees_with_the_share_shown(client, auth, db, answers):
+    auth.sign_in()
+    found, _ = _ended(client, _start(client, k="3"))
+    assert found["state"] == jobs.DONE, found
+    clustering_id = db["clusterings"].get(db["clusterings"].count)["id"]
+    details = json.loads(db["clusterings"].get(clustering_id)["details"])
+    for cluster, stability in zip(details["clusters"], (0.798, 0.496, 0.794), strict=True):
+        details["clusters"][cluster]["stability"] = stability
+    db["clusterings"].update(clustering_id, {"details": json.dumps(details)})
+    page = client.get(f"{PAGE}/clusterings/{clustering_id}").get_data(as_text=True)
+    shown = "of it comes back whole with other seeds"
+    assert f"80% {shown} (steady)" in page  # 0.798 is shown as 80%: steady, as the hint says
+    assert f"50% {shown} (moves somewhat)" in page
+    assert f"79% {shown} (moves somewhat)" in page
