@@ -308,10 +308,13 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
             return labels[rows] == labels[cols]
 
         together = np.zeros(len(rows))
-        # Small k-means runs side by side, each on one thread, keep every core busy where
-        # one run's own threads would mostly wait for each other.
+        # Each run on one thread: a run's own threads would mostly wait for each other. Runs
+        # fitted on a sample (many answers) go side by side on every core; runs on fewer
+        # answers one after the other, as threads would cost them more than they save.
         with threadpool_limits(1), ThreadPoolExecutor(_cores()) as pool:
-            for run, agree in enumerate(pool.map(run_kmeans, runs)):
+            side_by_side = len(X) > CONSENSUS_SAMPLE
+            agreements = pool.map(run_kmeans, runs) if side_by_side else map(run_kmeans, runs)
+            for run, agree in enumerate(agreements):
                 progress("comparing", run, CONSENSUS_RUNS)
                 together += agree
         graph = sparse.csr_matrix((together / CONSENSUS_RUNS, (rows, cols)), shape=(len(X),) * 2)
