@@ -171,11 +171,11 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
         random k between k and 2k, each started from that many random answers (fitted on a
         random 1,000 when there are more answers, every answer then joining its nearest
         centre), vote on how often each answer and its 30 nearest neighbours fall
-        together; spectral clustering (the
-        top eigenvectors of the graph's normalised adjacency, QR assignment) cuts that
-        graph into k clusters. It is steadier and better than the plain methods on short
-        answers (see benchmarks/clustering.py). "kmeans" is the plain baseline,
-        "agglomerative" uses Ward linkage, "spectral" a 10-nearest-neighbour graph.
+        together; spectral clustering (the top eigenvectors of the graph's normalised
+        adjacency, QR assignment) cuts that graph into k clusters. It is steadier and
+        better than the plain methods on short answers (see benchmarks/clustering.py).
+        "kmeans" is the plain baseline, "agglomerative" uses Ward linkage, "spectral" a
+        10-nearest-neighbour graph.
     k_range : tuple of int, default=(2, 12)
         The smallest and largest k tried when ``n_clusters="auto"``; 2 <= smallest <= largest.
     stability_runs : int, default=0
@@ -312,9 +312,9 @@ class AnswerClusterer(ClusterMixin, BaseEstimator):
             return labels[rows] == labels[cols]
 
         together = np.zeros(len(rows))
-        # Each run on one thread: a run's own threads would mostly wait for each other. Runs
-        # fitted on a sample (many answers) go side by side on every core; runs on fewer
-        # answers one after the other, as threads would cost them more than they save.
+        # Each run on one thread: a run's own threads would mostly wait for each other. From
+        # SIDE_BY_SIDE answers the runs go side by side on every core, on fewer one after
+        # the other.
         with threadpool_limits(1), ThreadPoolExecutor(_cores()) as pool:
             side_by_side = len(X) >= SIDE_BY_SIDE
             agreements = pool.map(run_kmeans, runs) if side_by_side else map(run_kmeans, runs)
